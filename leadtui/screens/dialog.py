@@ -1,0 +1,38 @@
+"""The frame every dialog shares: a titled box, an error line, OK / Cancel."""
+
+from __future__ import annotations
+
+from typing import Generic, TypeVar
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from leadtui.safe import multi_line
+from leadtui.screens.base import StoreCalls, translate_bindings
+
+R = TypeVar("R")
+
+
+class Dialog(StoreCalls, ModalScreen[R], Generic[R]):
+    """Styled in app.tcss (`Dialog ...`), which outranks the widgets' own CSS."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="dialog.cancel"),
+        Binding("ctrl+s", "ok", "OK", id="dialog.ok"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        translate_bindings(self)
+
+    def show_error(self, message: str) -> None:
+        """The operator's input stays as typed; only the message changes."""
+        self.query_one("#error", Static).update(Text(multi_line(message)))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def action_ok(self) -> None:  # pragma: no cover - each dialog has its own
+        raise NotImplementedError

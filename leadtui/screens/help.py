@@ -1,0 +1,48 @@
+"""`?`: every key of the screen, from the same bindings the footer and palette use."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Static
+
+from leadtui.i18n import t
+from leadtui.screens.dialog import Dialog
+
+
+def key_rows(screen: Screen) -> list[tuple[str, str]]:
+    """(keys, description) for every binding active on `screen`, keys merged by action."""
+    by_action: dict[tuple[str, str], list[str]] = {}
+    for key, active in screen.active_bindings.items():
+        binding = active.binding
+        if not binding.description:
+            continue
+        display = screen.app.get_key_display(binding)
+        by_action.setdefault((binding.action, binding.description), []).append(display)
+    return [(" ".join(dict.fromkeys(keys)), description) for (_a, description), keys in by_action.items()]
+
+
+class HelpDialog(Dialog[None]):
+    def __init__(self, screen: Screen) -> None:
+        super().__init__()
+        self.rows = key_rows(screen)
+
+    def compose(self) -> ComposeResult:
+        table = Table.grid(padding=(0, 2))
+        table.add_column(style="bold", no_wrap=True)
+        table.add_column()
+        for keys, description in self.rows:
+            table.add_row(Text(keys), Text(description))
+        with Vertical(id="box"):
+            yield Static(t("Keys of this screen — Esc closes"), classes="dialog-title", markup=False)
+            with VerticalScroll():
+                yield Static(table, id="keys")
+
+    def on_mount(self) -> None:
+        self.query_one(VerticalScroll).focus()
+
+    def action_ok(self) -> None:
+        self.dismiss(None)

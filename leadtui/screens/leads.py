@@ -1,0 +1,265 @@
+"""All Leads and Converted Leads: one screen class, two modes (SPEC 2.3, 8)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from rich.cells import cell_len
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Input, Static
+
+from leadtui.i18n import label, source_label, t
+from leadtui.safe import one_line
+from leadtui.screens.base import StoreCalls, translate_bindings
+from leadtui.screens.format import WIDTHS, cell
+from leadtui.store.records import LeadQuery, LeadRow
+from leadtui.widgets.record_table import Column, RecordTable
+from leadtui.widgets.status_line import StatusLine
+
+TITLES = {"all": "All Leads", "converted": "Converted Leads"}
+
+
+class LeadListScreen(StoreCalls, Screen[None]):
+    """A list of leads: search, filter, sort, mark, open, process, convert."""
+
+    DEFAULT_CSS = """
+    LeadListScreen #title { height: 1; background: $primary; color: $text; padding: 0 1; }
+    LeadListScreen #search { height: 1; border: none; padding: 0 1; display: none; }
+    LeadListScreen #search.shown { display: block; }
+    LeadListScreen RecordTable { height: 1fr; }
+    """
+
+    BINDINGS = [
+        Binding("slash", "search", "Search", id="leads.search"),
+        Binding("f", "filter", "Filter", id="leads.filter"),
+        Binding("p", "process", "Process", id="leads.process"),
+        Binding("v", "convert", "Convert", id="leads.convert"),
+        Binding("A", "mark_all", "Mark all", show=False, id="leads.mark_all"),
+        Binding("U", "clear_marks", "Clear marks", show=False, id="leads.clear_marks"),
+        Binding("C", "columns", "Columns", show=False, id="leads.columns"),
+        Binding("ctrl+r", "reload", "Reload", show=False, id="leads.reload"),
+        Binding("escape", "clear_search", "Clear search", show=False, id="leads.clear_search"),
+    ]
+
+    def __init__(self, screen_kind: str) -> None:
+        super().__init__(name=screen_kind)
+        translate_bindings(self)
+        self.screen_kind = screen_kind
+        self.query_spec = LeadQuery(screen=screen_kind,
+                                    sort="converted_at" if screen_kind == "converted" else "submitted_at")
+        self._search_timer: Timer | None = None
+
+    # ------------------------------------------------------------------ layout
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="title", markup=False)
+        yield Input(placeholder=t("Search the 17 fields — Enter to go to the list, Esc to clear"),
+                    id="search")
+        table = RecordTable(format_cell=cell, id="table")
+        table.loading_text = t("loading…")
+        table.sort_key = self.query_spec.sort
+        table.sort_descending = self.query_spec.descending
+        table.highlight_field = lambda record: getattr(record, "matched_field", None)
+        yield table
+        yield StatusLine(id="status")
+        yield Footer()
+
+    @property
+    def table(self) -> RecordTable:
+        return self.query_one(RecordTable)
+
+    @property
+    def status(self) -> StatusLine:
+        return self.query_one(StatusLine)
+
+    def on_mount(self) -> None:
+        user = self.app.store.user
+        self.status.set(who=f"{user.name} @{user.login}", role=user.role, database=self.app.store.db.describe())
+        self._update_title()
+        self.call_store(self.app.store.get_columns, self.screen_kind, done=self._set_columns)
+        self.reload()
+        self.table.focus()
+
+    def on_screen_resume(self) -> None:
+        self.refresh_unread()
+
+    def _set_columns(self, keys: tuple[str, ...]) -> None:
+        self.table.set_columns([Column(k, label(k), max(WIDTHS[k], cell_len(label(k)) + 2)) for k in keys])
+
+    def _update_title(self) -> None:
+        q = self.query_spec
+        parts = [t(TITLES[self.screen_kind])]
+        if q.text:
+            parts.append(t("search: {text}", text=q.text))
+        filters = self.filter_summary()
+        if filters:
+            parts.append(t("filter: {text}", text=filters))
+        self.query_one("#title", Static).update(Text(one_line(" · ".join(parts)), no_wrap=True,
+                                                     overflow="ellipsis"))
+
+    def filter_summary(self) -> str:
+        q = self.query_spec
+        parts = []
+        if q.period:
+            parts.append({"today": t("today"), "7d": t("7 days"), "30d": t("30 days")}[q.period])
+        if q.since:
+            parts.append(t("from {date}", date=q.since.date().isoformat()))
+        if q.until:
+            parts.append(t("to {date}", date=q.until.date().isoformat()))
+        parts.extend(source_label(s) for s in q.sources)
+        parts.extend(label(s) for s in q.statuses)
+        return ", ".join(parts)
+
+    # ------------------------------------------------------------------ data
+
+    def reload(self, keep_cursor: bool = False) -> None:
+        """Count the rows of the current query; the table then asks for its pages."""
+        query = self.query_spec
+        self.status.set(shown=None)
+
+        def counted(total: int) -> None:
+            if query != self.query_spec:
+                return  # the operator typed on; a newer count is under way
+            self.table.reset(total, keep_cursor=keep_cursor)
+            self.status.set(shown=total, marked=len(self.table.marks))
+
+        self.call_store(self.app.store.count_leads, query, done=counted, group="count", exclusive=True)
+        self.refresh_unread()
+
+    def refresh_unread(self) -> None:
+        self.call_store(self.app.store.unread_count, done=lambda n: self.status.set(unread=n), group="unread",
+                        exclusive=True)
+
+    @on(RecordTable.PageWanted)
+    def fetch_page(self, message: RecordTable.PageWanted) -> None:
+        table, page, generation = message.table, message.page, message.generation
+        self.call_store(self.app.store.list_leads, self.query_spec, page * table.PAGE_SIZE, table.PAGE_SIZE,
+                        done=lambda rows: table.supply(generation, page, rows), group=f"page-{page}")
+
+    def set_query(self, **changes: object) -> None:
+        self.query_spec = replace(self.query_spec, **changes)
+        self.table.sort_key = self.query_spec.sort
+        self.table.sort_descending = self.query_spec.descending
+        self._update_title()
+        self.reload()
+
+    @on(RecordTable.SortChanged)
+    def sort_changed(self, message: RecordTable.SortChanged) -> None:
+        self.set_query(sort=message.key, descending=message.descending)
+
+    @on(RecordTable.MarksChanged)
+    def marks_changed(self, message: RecordTable.MarksChanged) -> None:
+        self.status.set(marked=message.count)
+
+    @on(RecordTable.Opened)
+    def open_detail(self, message: RecordTable.Opened) -> None:
+        from leadtui.screens.detail import LeadDetailScreen
+
+        self.app.push_screen(LeadDetailScreen(message.record_id), callback=lambda _: self.reload(keep_cursor=True))
+
+    # ------------------------------------------------------------------ search
+
+    def action_search(self) -> None:
+        search = self.query_one("#search", Input)
+        search.add_class("shown")
+        search.focus()
+
+    @on(Input.Changed, "#search")
+    def search_changed(self, event: Input.Changed) -> None:
+        # Results follow the typing; a short pause avoids a query per keystroke.
+        if self._search_timer is not None:
+            self._search_timer.stop()
+        text = event.value
+        self._search_timer = self.set_timer(0.15, lambda: self._apply_search(text))
+
+    def _apply_search(self, text: str) -> None:
+        if text != self.query_spec.text:
+            self.set_query(text=text)
+
+    @on(Input.Submitted, "#search")
+    def search_submitted(self, event: Input.Submitted) -> None:
+        self._apply_search(event.value)
+        self.table.focus()
+
+    def action_clear_search(self) -> None:
+        search = self.query_one("#search", Input)
+        if search.has_focus and search.value:
+            search.value = ""
+            return
+        if search.has_focus or self.query_spec.text:
+            search.value = ""
+            search.remove_class("shown")
+            self._apply_search("")
+            self.table.focus()
+
+    # ------------------------------------------------------------------ marks
+
+    def action_mark_all(self) -> None:
+        def marked(ids: list[int]) -> None:
+            self.table.set_marks(set(ids))
+            self.app.notify(t("Marked {n} rows", n=f"{len(ids):,}"))
+
+        self.call_store(self.app.store.lead_ids, self.query_spec, done=marked, group="mark", exclusive=True)
+
+    def action_clear_marks(self) -> None:
+        self.table.set_marks(set())
+
+    def action_reload(self) -> None:
+        self.reload(keep_cursor=True)
+
+    # ------------------------------------------------------------------ dialogs
+
+    def action_filter(self) -> None:
+        from leadtui.screens.filter import FilterDialog
+
+        def apply(result: LeadQuery | None) -> None:
+            if result is not None:
+                self.set_query(period=result.period, since=result.since, until=result.until,
+                               sources=result.sources, statuses=result.statuses)
+
+        self.app.push_screen(FilterDialog(self.query_spec), callback=apply)
+
+    def action_columns(self) -> None:
+        from leadtui.screens.columns import ColumnsDialog
+
+        def chosen(keys: list[str] | None) -> None:
+            if keys:
+                self.call_store(self.app.store.set_columns, self.screen_kind, keys, done=self._set_columns)
+
+        self.app.push_screen(ColumnsDialog([c.key for c in self.table.columns]), callback=chosen)
+
+    def _cursor_lead(self) -> LeadRow | None:
+        record = self.table.cursor_record
+        if record is None:
+            self.app.notify(t("No lead under the cursor"), severity="warning")
+        return record  # type: ignore[return-value]
+
+    def action_process(self) -> None:
+        from leadtui.screens.followup import FollowUpDialog
+
+        lead = self._cursor_lead()
+        if lead is not None:
+            self.app.push_screen(FollowUpDialog(lead.id, str(lead.get("order_no"))),
+                                 callback=lambda done: done and self.reload(keep_cursor=True))
+
+    def action_convert(self) -> None:
+        from leadtui.screens.convert import ConvertDialog
+
+        lead = self._cursor_lead()
+        if lead is not None:
+            self.app.push_screen(ConvertDialog(lead.id), callback=self._converted)
+
+    def _converted(self, result: object) -> None:
+        if result:
+            self.table.marks.discard(getattr(result, "lead_id", -1))
+            self.reload(keep_cursor=True)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "convert" and self.screen_kind == "converted":
+            return None  # shown greyed: converted leads cannot be converted again
+        return True

@@ -1,0 +1,138 @@
+"""Who the operator is and what they may see (SPEC 1).
+
+Every permission is decided here or in the store function that acts, never in
+the screens. `Actor` is resolved from the OS login once per store.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, and_, false, or_, select, true
+from sqlalchemy.orm import Session
+
+from leadtui.store.errors import Refused, UnknownLogin
+from leadtui.store.models import Lead, LeadCollaborator, Pool, PoolAdmin, PoolMember, User
+
+
+@dataclass(frozen=True)
+class Actor:
+    id: int
+    login: str
+    name: str
+    role: str
+    department_id: int | None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+def resolve_actor(session: Session, os_login: str, as_login: str | None = None) -> Actor:
+    """The acting user: the OS login, or with `--as` another user for an admin."""
+    user = session.scalar(select(User).where(User.login == os_login, User.active.is_(True)))
+    if user is None:
+        raise UnknownLogin(
+            "Unknown login {login}: an admin adds it with `leadtui users add {login} --name NAME`",
+            login=os_login,
+        )
+    if as_login and as_login != os_login:
+        if user.role != "admin":
+            raise Refused("Only an admin may act as another user (--as); {login} is {role}",
+                          login=os_login, role=user.role)
+        user = session.scalar(select(User).where(User.login == as_login, User.active.is_(True)))
+        if user is None:
+            raise UnknownLogin(
+                "Unknown login {login}: an admin adds it with `leadtui users add {login} --name NAME`",
+                login=as_login,
+            )
+    return Actor(user.id, user.login, user.name, user.role, user.department_id)
+
+
+@dataclass(frozen=True)
+class PoolAccess:
+    """The pools an actor administers and those they are a member of."""
+
+    admin_of: frozenset[int]
+    member_of: frozenset[int]
+    # member pools by (hide_assigned, hide_converted) — their visibility rules
+    member_rules: dict[int, tuple[bool, bool, bool]]  # pool -> (hide_assigned, hide_converted, see_detail)
+
+
+def pool_access(session: Session, actor: Actor, kind: str = "lead") -> PoolAccess:
+    admin_of = set(session.scalars(
+        select(PoolAdmin.pool_id).join(Pool, Pool.id == PoolAdmin.pool_id)
+        .where(PoolAdmin.user_id == actor.id, Pool.kind == kind)))
+    member_cond = PoolMember.user_id == actor.id
+    if actor.department_id is not None:
+        member_cond = or_(member_cond, PoolMember.department_id == actor.department_id)
+    rows = session.execute(
+        select(Pool.id, Pool.hide_assigned, Pool.hide_converted, Pool.members_see_detail)
+        .join(PoolMember, PoolMember.pool_id == Pool.id)
+        .where(member_cond, Pool.kind == kind)
+    ).all()
+    rules = {r[0]: (bool(r[1]), bool(r[2]), bool(r[3])) for r in rows}
+    return PoolAccess(frozenset(admin_of), frozenset(rules), rules)
+
+
+def department_member_ids(session: Session, actor: Actor) -> list[int]:
+    if actor.role != "manager" or actor.department_id is None:
+        return []
+    return list(session.scalars(select(User.id).where(User.department_id == actor.department_id)))
+
+
+def visible_leads(session: Session, actor: Actor) -> ColumnElement[bool]:
+    """The leads an actor may see (SPEC 1, 3): admin all; otherwise their own, those
+    they collaborate on, their pools' (as admin all, as member what the pool's
+    hide_assigned / hide_converted leave), and for a manager their department's."""
+    if actor.is_admin:
+        return true()
+    access = pool_access(session, actor)
+    conditions: list[ColumnElement[bool]] = [
+        Lead.owner_id == actor.id,
+        Lead.id.in_(select(LeadCollaborator.lead_id).where(LeadCollaborator.user_id == actor.id)),
+    ]
+    if access.admin_of:
+        conditions.append(Lead.pool_id.in_(sorted(access.admin_of)))
+    groups: dict[tuple[bool, bool], list[int]] = {}
+    for pool_id, (hide_assigned, hide_converted, _see) in access.member_rules.items():
+        if pool_id not in access.admin_of:
+            groups.setdefault((hide_assigned, hide_converted), []).append(pool_id)
+    for (hide_assigned, hide_converted), pools in groups.items():
+        cond: list[ColumnElement[bool]] = [Lead.pool_id.in_(sorted(pools))]
+        if hide_assigned:
+            cond.append(Lead.status != "assigned")
+        if hide_converted:
+            cond.append(Lead.status != "converted")
+        conditions.append(and_(*cond))
+    team = department_member_ids(session, actor)
+    if team:
+        conditions.append(Lead.owner_id.in_(team))
+    return or_(*conditions) if conditions else false()
+
+
+def lead_role(session: Session, actor: Actor, lead: Lead) -> str | None:
+    """The strongest standing the actor has on this lead, or None when they may not
+    see it: "admin", "pool_admin", "owner", "manager", "collaborator", "member"."""
+    if actor.is_admin:
+        return "admin"
+    access = pool_access(session, actor)
+    if lead.pool_id in access.admin_of:
+        return "pool_admin"
+    if lead.owner_id == actor.id:
+        return "owner"
+    if lead.owner_id is not None and lead.owner_id in department_member_ids(session, actor):
+        return "manager"
+    is_collab = session.scalar(select(LeadCollaborator.lead_id).where(
+        LeadCollaborator.lead_id == lead.id, LeadCollaborator.user_id == actor.id))
+    if is_collab is not None:
+        return "collaborator"
+    rules = access.member_rules.get(lead.pool_id)
+    if rules is not None:
+        hide_assigned, hide_converted, _see = rules
+        if hide_assigned and lead.status == "assigned":
+            return None
+        if hide_converted and lead.status == "converted":
+            return None
+        return "member"
+    return None

@@ -1,0 +1,50 @@
+"""The audit trail (append-only) and the users' inboxes (SPEC 6)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from leadtui import clock
+from leadtui.store.models import AuditEvent, Notification, User
+from leadtui.store.records import AuditRecord
+
+
+def new_batch_id() -> str:
+    return uuid.uuid4().hex[:16]
+
+
+def _json(values: Mapping[str, object] | None) -> str:
+    return json.dumps(dict(values or {}), ensure_ascii=False, default=str, sort_keys=True)
+
+
+def record(session: Session, actor_id: int | None, action: str, entity: str, entity_id: int,
+           before: Mapping[str, object] | None = None, after: Mapping[str, object] | None = None,
+           reason: str = "", batch_id: str = "") -> None:
+    session.add(AuditEvent(
+        at=clock.now(), actor_id=actor_id, action=action, entity=entity, entity_id=entity_id,
+        before=_json(before), after=_json(after), reason=reason, batch_id=batch_id,
+    ))
+
+
+def notify(session: Session, user_id: int, kind: str, entity: str, entity_id: int, text: str) -> None:
+    session.add(Notification(user_id=user_id, at=clock.now(), kind=kind, entity=entity,
+                             entity_id=entity_id, text=text))
+
+
+def history(session: Session, entity: str, entity_id: int) -> tuple[AuditRecord, ...]:
+    rows = session.execute(
+        select(AuditEvent, User.login)
+        .outerjoin(User, User.id == AuditEvent.actor_id)
+        .where(AuditEvent.entity == entity, AuditEvent.entity_id == entity_id)
+        .order_by(AuditEvent.at, AuditEvent.id)
+    ).all()
+    return tuple(
+        AuditRecord(e.id, e.at, login or "", e.action, json.loads(e.before or "{}"),
+                    json.loads(e.after or "{}"), e.reason, e.batch_id)
+        for e, login in rows
+    )

@@ -1,0 +1,41 @@
+"""The words of the business: lead fields, sources, statuses, kinds.
+
+Plain data, no SQLAlchemy, so screens and the CLI can use it too.
+"""
+
+from __future__ import annotations
+
+# SPEC 2.1: the 17 searchable fields, in order.
+SEARCH_FIELDS: tuple[str, ...] = (
+    "order_no", "contact", "nickname", "mobile", "phone", "email", "fax", "wechat",
+    "qq", "address", "postcode", "company", "website", "company_type", "department",
+    "job_title", "business",
+)
+# Fields whose digits-only form is searched too ("138 0013 8000" finds 13800138000).
+NUMBER_FIELDS: frozenset[str] = frozenset({"order_no", "mobile", "phone", "fax", "qq", "postcode"})
+
+SOURCES: tuple[str, ...] = (
+    "intent", "booking", "appointment", "signup", "inquiry", "sample", "message",
+)
+
+LEAD_STATUSES: tuple[str, ...] = ("pooled", "assigned", "converted")
+FOLLOWUP_KINDS: tuple[str, ...] = ("note", "call", "reply", "email", "visit")
+ROLES: tuple[str, ...] = ("admin", "manager", "sales")
+
+CUSTOMER_KINDS: tuple[str, ...] = ("enterprise", "individual")
+CUSTOMER_STATUSES: tuple[str, ...] = (
+    "first_inquiry", "unassigned", "following", "public_sea", "blacklisted",
+)
+CUSTOMER_STAGES: tuple[str, ...] = ("new", "contacted", "qualified", "proposal", "won", "lost")
+
+# Columns a lead list can show (besides the 17 fields).
+LEAD_EXTRA_COLUMNS: tuple[str, ...] = (
+    "source", "status", "pool", "owner", "submitted_at", "assigned_at",
+    "last_followup_at", "converted_at", "customer", "tags", "message",
+)
+LEAD_COLUMNS: tuple[str, ...] = SEARCH_FIELDS + LEAD_EXTRA_COLUMNS
+
+DEFAULT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "all": ("order_no", "contact", "mobile", "company", "source", "status", "owner", "submitted_at"),
+    "converted": ("order_no", "contact", "mobile", "company", "customer", "owner", "converted_at"),
+}

@@ -1,0 +1,222 @@
+"""Lead lists, detail and follow-ups (SPEC 2.3, 2.4)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy.orm import Session, aliased
+
+from leadtui import clock
+from leadtui.store import audit
+from leadtui.store.access import Actor, lead_role, pool_access, visible_leads
+from leadtui.store.errors import Invalid, NotFound, Refused
+from leadtui.store.fields import FOLLOWUP_KINDS, LEAD_COLUMNS, LEAD_STATUSES, SEARCH_FIELDS, SOURCES
+from leadtui.store.models import Customer, FollowUp, Lead, Pool, User
+from leadtui.store.records import FollowUpRecord, LeadDetail, LeadQuery, LeadRow
+from leadtui.store.search import matched_field, search_clause
+
+if TYPE_CHECKING:
+    from leadtui.store.service import Store
+
+Owner = aliased(User, name="owner_user")
+PreviousOwner = aliased(User, name="previous_owner_user")
+
+# Column key -> the SQL expression it shows and sorts by.
+_EXPRESSIONS: dict[str, Any] = {name: getattr(Lead, name) for name in SEARCH_FIELDS}
+_EXPRESSIONS.update({
+    "source": Lead.source, "status": Lead.status, "pool": Pool.name, "owner": Owner.name,
+    "submitted_at": Lead.submitted_at, "assigned_at": Lead.assigned_at,
+    "last_followup_at": Lead.last_followup_at, "converted_at": Lead.converted_at,
+    "customer": Customer.name, "tags": Lead.tags, "message": Lead.message,
+})
+assert set(_EXPRESSIONS) == set(LEAD_COLUMNS)
+
+PERIODS = {"today", "7d", "30d"}
+
+
+def _period_start(period: str) -> datetime:
+    now = clock.now()
+    if period == "today":
+        return now.replace(hour=0, minute=0, second=0)
+    if period == "7d":
+        return now - timedelta(days=7)
+    if period == "30d":
+        return now - timedelta(days=30)
+    raise Invalid("Unknown period {period}: use today, 7d or 30d", period=period)
+
+
+def _conditions(session: Session, actor: Actor, query: LeadQuery) -> list[ColumnElement[bool]]:
+    conds: list[ColumnElement[bool]] = [Lead.deleted_at.is_(None), visible_leads(session, actor)]
+    if query.screen == "converted":
+        conds.append(Lead.status == "converted")
+    elif query.screen == "all":
+        conds.append(Lead.status != "converted")
+    else:
+        raise Invalid("Unknown screen {screen}", screen=query.screen)
+    keyword = search_clause(Lead.search_text, query.text)
+    if keyword is not None:
+        conds.append(keyword)
+    if query.period:
+        conds.append(Lead.submitted_at >= _period_start(query.period))
+    if query.since:
+        conds.append(Lead.submitted_at >= query.since)
+    if query.until:
+        conds.append(Lead.submitted_at <= query.until)
+    for value in query.sources:
+        if value not in SOURCES:
+            raise Invalid("Unknown source {source}: one of {choices}", source=value, choices=", ".join(SOURCES))
+    if query.sources:
+        conds.append(Lead.source.in_(query.sources))
+    for value in query.statuses:
+        if value not in LEAD_STATUSES:
+            raise Invalid("Unknown status {status}: one of {choices}", status=value,
+                          choices=", ".join(LEAD_STATUSES))
+    if query.statuses:
+        conds.append(Lead.status.in_(query.statuses))
+    return conds
+
+
+def _joined(stmt: Select[Any]) -> Select[Any]:
+    return (stmt.join(Pool, Pool.id == Lead.pool_id)
+            .outerjoin(Owner, Owner.id == Lead.owner_id)
+            .outerjoin(Customer, Customer.id == Lead.customer_id))
+
+
+def _row(mapping: Any, query_text: str = "") -> LeadRow:
+    values = {key: mapping[key] for key in LEAD_COLUMNS}
+    return LeadRow(mapping["id"], values, matched_field(values, query_text) if query_text else None)
+
+
+def _row_select() -> Select[Any]:
+    return _joined(select(Lead.id, *(expr.label(key) for key, expr in _EXPRESSIONS.items())))
+
+
+def count_leads(store: Store, query: LeadQuery) -> int:
+    with store.db.read() as session:
+        conds = _conditions(session, store.actor, query)
+        return session.scalar(select(func.count()).select_from(Lead).where(*conds)) or 0
+
+
+def list_leads(store: Store, query: LeadQuery, offset: int = 0, limit: int = 100) -> list[LeadRow]:
+    """One page of the list, in the query's sort order (ties broken by id)."""
+    if query.sort not in _EXPRESSIONS:
+        raise Invalid("Cannot sort by {column}", column=query.sort)
+    sort = _EXPRESSIONS[query.sort]
+    order = [sort.desc(), Lead.id.desc()] if query.descending else [sort.asc(), Lead.id.asc()]
+    with store.db.read() as session:
+        conds = _conditions(session, store.actor, query)
+        stmt = _row_select().where(*conds).order_by(*order).offset(offset).limit(limit)
+        return [_row(m, query.text) for m in session.execute(stmt).mappings()]
+
+
+def lead_ids(store: Store, query: LeadQuery) -> list[int]:
+    """Every id the query shows: what `A` marks."""
+    with store.db.read() as session:
+        conds = _conditions(session, store.actor, query)
+        return list(session.scalars(select(Lead.id).where(*conds)))
+
+
+def _load_visible(session: Session, actor: Actor, lead_id: int) -> tuple[Lead, str]:
+    lead = session.get(Lead, lead_id)
+    role = lead_role(session, actor, lead) if lead is not None and lead.deleted_at is None else None
+    if lead is None or role is None:
+        # Not telling apart "absent" from "not yours" keeps hidden leads hidden.
+        raise NotFound("Lead #{id} does not exist or you may not see it", id=lead_id)
+    return lead, role
+
+
+def lead_detail(store: Store, lead_id: int) -> LeadDetail:
+    with store.db.read() as session:
+        lead, role = _load_visible(session, store.actor, lead_id)
+        if role == "member" and lead.status == "pooled":
+            access = pool_access(session, store.actor)
+            if not access.member_rules[lead.pool_id][2]:
+                pool = session.get(Pool, lead.pool_id)
+                raise Refused("Members of pool {pool} may not open a pooled lead before claiming it",
+                              pool=pool.name if pool else "?")
+        row = _row(session.execute(_row_select().where(Lead.id == lead_id)).mappings().one())
+        followups = tuple(
+            FollowUpRecord(f.id, f.created_at, login, f.kind, f.text, f.duration_s, f.outcome)
+            for f, login in session.execute(
+                select(FollowUp, User.login).join(User, User.id == FollowUp.author_id)
+                .where(FollowUp.lead_id == lead_id).order_by(FollowUp.created_at.desc(), FollowUp.id.desc()))
+        )
+        days_left = None
+        if lead.protect_until is not None and lead.status == "assigned":
+            days_left = max(0, (lead.protect_until - clock.now()).days)
+        return LeadDetail(
+            row=row, followups=followups, history=audit.history(session, "lead", lead_id),
+            protect_days_left=days_left,
+            may_followup=role in _MAY_FOLLOWUP,
+            may_convert=_convert_refusal(lead, role) is None,
+        )
+
+
+_MAY_FOLLOWUP = {"admin", "pool_admin", "owner", "manager", "collaborator"}
+
+
+def _convert_refusal(lead: Lead, role: str) -> str | None:
+    if lead.status == "converted":
+        return "already converted"
+    if role in ("admin", "pool_admin", "owner", "manager"):
+        return None
+    return "not allowed"
+
+
+def add_followup(store: Store, lead_id: int, kind: str, text: str,
+                 duration_s: int | None = None, outcome: str = "") -> FollowUpRecord:
+    """Process / reply (SPEC 2.4): the first follow-up marks the lead handled; one on
+    an assigned lead extends its protection (never past max_protect_days)."""
+    if kind not in FOLLOWUP_KINDS:
+        raise Invalid("Unknown follow-up kind {kind}: one of {choices}", kind=kind,
+                      choices=", ".join(FOLLOWUP_KINDS))
+    text = (text or "").strip()
+    outcome = (outcome or "").strip()
+    if kind == "call":
+        if duration_s is not None and duration_s < 0:
+            raise Invalid("A call's duration cannot be negative")
+        if not text and not outcome:
+            raise Invalid("A call needs a text or an outcome")
+    else:
+        if duration_s is not None or outcome:
+            raise Invalid("Only calls have a duration and an outcome")
+        if not text:
+            raise Invalid("A follow-up needs a text")
+    actor = store.actor
+    with store.db.write() as session:
+        lead, role = _load_visible(session, actor, lead_id)
+        if role not in _MAY_FOLLOWUP:
+            raise Refused("Only the owner, a collaborator or an admin of pool {pool} may work lead {order_no}; "
+                          "claim it first", pool=_pool_name(session, lead), order_no=lead.order_no)
+        now = clock.now()
+        followup = FollowUp(lead_id=lead.id, author_id=actor.id, kind=kind, text=text,
+                            duration_s=duration_s if kind == "call" else None, outcome=outcome, created_at=now)
+        session.add(followup)
+        before = {"handled": lead.handled, "protect_until": lead.protect_until}
+        lead.handled = True
+        lead.last_followup_at = now
+        _extend_protection(session, lead, now)
+        session.flush()
+        audit.record(session, actor.id, "followup", "lead", lead.id, before,
+                     {"handled": True, "protect_until": lead.protect_until, "kind": kind})
+        return FollowUpRecord(followup.id, now, actor.login, kind, text, followup.duration_s, outcome)
+
+
+def _extend_protection(session: Session, lead: Lead, now: datetime) -> None:
+    if lead.status != "assigned" or lead.assigned_at is None:
+        return
+    pool = session.get(Pool, lead.pool_id)
+    if pool is None or not pool.protect_days:
+        return
+    until = now + timedelta(days=pool.protect_days)
+    if pool.max_protect_days:
+        until = min(until, lead.assigned_at + timedelta(days=pool.max_protect_days))
+    if lead.protect_until is None or until > lead.protect_until:
+        lead.protect_until = until
+
+
+def _pool_name(session: Session, lead: Lead) -> str:
+    pool = session.get(Pool, lead.pool_id)
+    return pool.name if pool else "?"

@@ -1,0 +1,45 @@
+"""The one shared layer: a `Store` is the acting user on one database.
+
+The console and the CLI both call these methods; each is one business action in
+one transaction (the functions live in the modules named here; binding them as
+methods keeps one definition of each).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from leadtui.store import convert, leads, prefs, users
+from leadtui.store.access import Actor, resolve_actor
+from leadtui.store.db import Database
+from leadtui.store.models import Department, Notification
+from leadtui.store.records import UserRecord
+
+
+class Store:
+    def __init__(self, db: Database, os_login: str, as_login: str | None = None) -> None:
+        self.db = db
+        with db.read() as session:
+            self.actor: Actor = resolve_actor(session, os_login, as_login)
+            dept = session.get(Department, self.actor.department_id) if self.actor.department_id else None
+        self.user = UserRecord(self.actor.id, self.actor.login, self.actor.name, self.actor.role,
+                               dept.name if dept else None)
+
+    # leads
+    count_leads = leads.count_leads
+    list_leads = leads.list_leads
+    lead_ids = leads.lead_ids
+    lead_detail = leads.lead_detail
+    add_followup = leads.add_followup
+    preview_conversion = convert.preview_conversion
+    convert_lead = convert.convert_lead
+    # users and preferences
+    add_user = users.add_user
+    list_users = users.list_users
+    get_columns = prefs.get_columns
+    set_columns = prefs.set_columns
+
+    def unread_count(self) -> int:
+        with self.db.read() as session:
+            return session.scalar(select(func.count()).select_from(Notification).where(
+                Notification.user_id == self.actor.id, Notification.read_at.is_(None))) or 0

@@ -1,0 +1,1 @@
+"""The shared pieces of the console: the one virtual record table, the status line."""
