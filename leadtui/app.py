@@ -10,8 +10,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from leadtui import safe
-from leadtui.i18n import t
-from leadtui.screens.base import translate_bindings
+from leadtui.i18n import t, translate_bindings
 from leadtui.screens.leads import LeadListScreen
 from leadtui.screens.placeholder import PlaceholderScreen
 from leadtui.store.service import Store

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from leadtui.i18n import t, translate_bindings  # noqa: F401 — re-exported for screens
+from leadtui.i18n import t
 from leadtui.store.errors import StoreError
 
 if TYPE_CHECKING:

@@ -9,8 +9,9 @@ from textual.binding import Binding
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from leadtui.i18n import translate_bindings
 from leadtui.safe import multi_line
-from leadtui.screens.base import StoreCalls, translate_bindings
+from leadtui.screens.base import StoreCalls
 
 R = TypeVar("R")
 

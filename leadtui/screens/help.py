@@ -31,11 +31,15 @@ class HelpDialog(Dialog[None]):
         self.rows = key_rows(screen)
 
     def compose(self) -> ComposeResult:
-        table = Table.grid(padding=(0, 2))
-        table.add_column(style="bold", no_wrap=True)
-        table.add_column()
-        for keys, description in self.rows:
-            table.add_row(Text(keys), Text(description))
+        # Two pairs of columns side by side, so every key fits on an 80x24 screen.
+        table = Table.grid(padding=(0, 1))
+        for _ in range(2):
+            table.add_column(style="bold", no_wrap=True)
+            table.add_column(no_wrap=True, overflow="ellipsis", ratio=1)
+        half = (len(self.rows) + 1) // 2
+        left, right = self.rows[:half], self.rows[half:] + [("", "")]
+        for (k1, d1), (k2, d2) in zip(left, right):
+            table.add_row(Text(k1), Text(d1), Text(k2), Text(d2))
         with Vertical(id="box"):
             yield Static(t("Keys of this screen — Esc closes"), classes="dialog-title", markup=False)
             with VerticalScroll():

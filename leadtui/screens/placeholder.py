@@ -6,8 +6,7 @@ from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from leadtui.i18n import t
-from leadtui.screens.base import translate_bindings
+from leadtui.i18n import t, translate_bindings
 
 
 class PlaceholderScreen(Screen[None]):
