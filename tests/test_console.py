@@ -228,3 +228,74 @@ async def test_followup_dialog_saves_and_keeps_input_on_error(store: Store) -> N
         await settle(pilot)
         detail = store.lead_detail(lead.id)
         assert [f.text for f in detail.followups] == ["rang back"]
+
+
+async def test_command_palette_lists_the_screen_actions(store: Store) -> None:
+    from textual.command import CommandPalette
+
+    app = LeadApp(store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        assert isinstance(app.screen, CommandPalette)
+        await pilot.press(*"convert")
+        await pilot.pause(0.5)
+        text = "\n".join(screen_lines(app))
+        assert "Convert" in text and "key: v" in text
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ConvertDialog)
+
+
+async def test_column_choice_is_remembered_per_user(store: Store) -> None:
+    from textual.widgets import SelectionList
+
+    from leadtui.screens.columns import ColumnsDialog
+
+    app = LeadApp(store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("C")
+        await pilot.pause()
+        assert isinstance(app.screen, ColumnsDialog)
+        choices = app.screen.query_one(SelectionList)
+        choices.deselect("company")
+        choices.select("email")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        keys = [c.key for c in table_of(app).columns]
+        assert "company" not in keys and "email" in keys
+    again = LeadApp(store)
+    async with again.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert [c.key for c in table_of(again).columns] == keys
+        await pilot.press("2")  # another screen keeps its own choice
+        await settle(pilot)
+        assert "customer" in [c.key for c in table_of(again).columns]
+
+
+async def test_filter_dialog_narrows_and_rejects_bad_dates(store: Store) -> None:
+    from textual.widgets import Input, SelectionList
+
+    from leadtui.screens.filter import FilterDialog
+
+    app = LeadApp(store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("f")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, FilterDialog)
+        dialog.query_one("#since", Input).value = "2026-13-01"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is dialog  # stays open, input kept
+        assert "YYYY-MM-DD" in "\n".join(screen_lines(app))
+        assert dialog.query_one("#since", Input).value == "2026-13-01"
+        dialog.query_one("#since", Input).value = "2026-11-21"
+        dialog.query_one("#sources", SelectionList).select("message")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert table_of(app).total == 5
+        assert "filter:" in screen_lines(app)[0]
