@@ -22,6 +22,7 @@ from rich.table import Table
 from rich.text import Text
 
 from leadtui import clock, config, i18n, safe
+from leadtui.display import cell
 from leadtui.i18n import t
 
 app = typer.Typer(help="leadtui — a keyboard-driven console for sales leads, pools and customers.",
@@ -314,7 +315,7 @@ def leads_list(
         if query:
             columns.append("matched")
         print_table([i18n.label(c) if c != "matched" else t("Matched") for c in columns],
-                    [[r.get(c) if c != "matched" else i18n.label(r.matched_field or "") for c in columns]
+                    [[cell(c, r.get(c)) if c != "matched" else i18n.label(r.matched_field or "") for c in columns]
                      for r in rows])
         err.print(t("{shown} of {total} leads", shown=len(rows), total=total))
 
@@ -328,7 +329,7 @@ def leads_show(lead_id: int, db: DbOpt = None, as_: AsOpt = None, json_: JsonOpt
             print_json(detail)
             return
         print_table([t("Field"), t("Value")],
-                    [[i18n.label(k), v] for k, v in detail.row.values.items() if v not in (None, "")])
+                    [[i18n.label(k), cell(k, v)] for k, v in detail.row.values.items() if v not in (None, "")])
         if detail.followups:
             out.print()
             print_table([t("When"), t("Who"), t("Kind"), t("Text")],

@@ -105,5 +105,5 @@ ZH_WORDS: dict[str, str] = {
 def source_label(source: str) -> str:
     """"message" is both a field (the text) and a source (留言互动)."""
     if source == "message":
-        return "留言互动" if _lang == "zh" else "Message form"
+        return "留言互动" if _lang == "zh" else "Message"
     return label(source)

@@ -11,10 +11,10 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from leadtui.display import cell
 from leadtui.i18n import label, t, translate_bindings
 from leadtui.safe import multi_line, one_line
 from leadtui.screens.base import StoreCalls
-from leadtui.screens.format import cell
 from leadtui.store.fields import LEAD_COLUMNS
 from leadtui.store.records import AuditRecord, LeadDetail
 

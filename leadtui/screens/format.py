@@ -1,10 +1,7 @@
-"""How record values read on screen: dates, translated words, amounts."""
+"""Column widths of the lead lists. (How values read is leadtui.display.)"""
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from leadtui.i18n import label, source_label
 from leadtui.store.fields import LEAD_COLUMNS
 
 # Default cell widths in terminal cells (a CJK character takes two).
@@ -17,14 +14,3 @@ WIDTHS: dict[str, int] = {
 }
 assert set(WIDTHS) == set(LEAD_COLUMNS)
 
-
-def cell(key: str, value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
-    if key == "source":
-        return source_label(str(value))
-    if key == "status":
-        return label(str(value))
-    return str(value)

@@ -13,10 +13,11 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 
+from leadtui.display import cell
 from leadtui.i18n import label, source_label, t, translate_bindings
 from leadtui.safe import one_line
 from leadtui.screens.base import StoreCalls
-from leadtui.screens.format import WIDTHS, cell
+from leadtui.screens.format import WIDTHS
 from leadtui.store.records import LeadQuery, LeadRow
 from leadtui.widgets.record_table import Column, RecordTable
 from leadtui.widgets.status_line import StatusLine

@@ -186,7 +186,9 @@ class Lead(Base):
     search_text: Mapped[str] = mapped_column(Text, default="")
 
     __table_args__ = (
-        Index("ix_leads_status_submitted", "status", "submitted_at"),
+        # The lists' default orders: newest submitted first, newest converted first.
+        Index("ix_leads_submitted", "submitted_at", "id"),
+        Index("ix_leads_converted", "converted_at", "id"),
         Index("ix_leads_pool_status", "pool_id", "status"),
         Index("ix_leads_owner", "owner_id"),
         Index("ix_leads_mobile", "mobile"),

@@ -1,0 +1,19 @@
+"""How record values read to a person, in the console and the CLI's tables alike."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from leadtui.i18n import label, source_label
+
+
+def cell(key: str, value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if key == "source":
+        return source_label(str(value))
+    if key in ("status", "kind", "role", "customer_kind"):
+        return label(str(value))
+    return str(value)
