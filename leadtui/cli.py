@@ -29,8 +29,12 @@ app = typer.Typer(help="leadtui — a keyboard-driven console for sales leads, p
                   no_args_is_help=False, add_completion=False, rich_markup_mode=None)
 users_app = typer.Typer(help="Users and departments.", no_args_is_help=True)
 leads_app = typer.Typer(help="Lead lists and details.", no_args_is_help=True)
+pools_app = typer.Typer(help="Lead pools and their settings.", no_args_is_help=True)
+trash_app = typer.Typer(help="Deleted leads: list, restore, purge (admins).", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 app.add_typer(leads_app, name="leads")
+app.add_typer(pools_app, name="pools")
+app.add_typer(trash_app, name="trash")
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -374,6 +378,277 @@ def convert(
             out.print(Text(t("Lead #{id} became {kind} customer #{cid} {name}.", id=lead_id,
                              kind=i18n.label(result.customer_kind), cid=result.customer_id,
                              name=safe.one_line(result.customer_name))))
+
+
+# ----------------------------------------------------------------------------- pools
+
+OptInt = int | None
+
+
+def _pool_settings(holding_cap: OptInt, cap_counts_own: bool | None, daily_claim_limit: OptInt,
+                   protect_days: OptInt, max_protect_days: OptInt, cooldown_days: OptInt,
+                   notify_before_days: OptInt, return_to: str | None, reasons: list[str] | None,
+                   hide_assigned: bool | None, hide_converted: bool | None, members_see_detail: bool | None,
+                   recycle_own_created: bool | None) -> dict[str, Any]:
+    return {"holding_cap": holding_cap, "cap_counts_own_created": cap_counts_own,
+            "daily_claim_limit": daily_claim_limit, "protect_days": protect_days,
+            "max_protect_days": max_protect_days, "cooldown_days": cooldown_days,
+            "notify_before_days": notify_before_days, "return_to": return_to,
+            "return_reasons": reasons, "hide_assigned": hide_assigned, "hide_converted": hide_converted,
+            "members_see_detail": members_see_detail, "recycle_own_created": recycle_own_created}
+
+
+def _print_pool(pool: Any) -> None:
+    rows = [[t("Field"), t("Value")]]
+    for key, value in vars(pool).items():
+        if key in ("i_am_admin", "i_am_member"):
+            continue
+        if isinstance(value, tuple):
+            value = ", ".join(value)
+        rows.append([key, "" if value is None else value])
+    print_table(rows[0], rows[1:])
+
+
+AdminOpt = Annotated[list[str] | None, typer.Option("--admin", help="Pool admin login (repeatable).")]
+MemberOpt = Annotated[list[str] | None, typer.Option("--member", help="Member login (repeatable).")]
+MemberDeptOpt = Annotated[list[str] | None, typer.Option("--member-dept", help="Member department (repeatable).")]
+CapOpt = Annotated[int | None, typer.Option("--holding-cap", help="Most leads one member may hold.")]
+CapOwnOpt = Annotated[bool | None, typer.Option("--cap-counts-own/--cap-ignores-own",
+                                                help="Count leads members created themselves.")]
+DailyOpt = Annotated[int | None, typer.Option("--daily-claim-limit", help="Most claims per member per day.")]
+ProtectOpt = Annotated[int | None, typer.Option("--protect-days", help="Days an owner keeps a lead.")]
+MaxProtectOpt = Annotated[int | None, typer.Option("--max-protect-days", help="Follow-ups extend up to this.")]
+CooldownOpt = Annotated[int | None, typer.Option("--cooldown-days", help="Days before a previous owner may claim again.")]
+NotifyOpt = Annotated[int | None, typer.Option("--notify-before-days", help="Warn the owner this early.")]
+ReturnToOpt = Annotated[str | None, typer.Option("--return-to", help="origin, choose, or a pool name.")]
+ReasonOpt = Annotated[list[str] | None, typer.Option("--reason", help="A return reason (repeatable).")]
+HideAssignedOpt = Annotated[bool | None, typer.Option("--hide-assigned/--show-assigned",
+                                                      help="Members do not see assigned leads.")]
+HideConvertedOpt = Annotated[bool | None, typer.Option("--hide-converted/--show-converted",
+                                                       help="Members do not see converted leads.")]
+SeeDetailOpt = Annotated[bool | None, typer.Option("--members-see-detail/--members-no-detail",
+                                                   help="Members may open pooled leads' detail.")]
+RecycleOwnOpt = Annotated[bool | None, typer.Option("--recycle-own-created/--keep-own-created",
+                                                    help="Leads members created follow the recycle rules.")]
+
+
+@pools_app.command("add")
+def pools_add(
+    name: str, admin: AdminOpt = None, member: MemberOpt = None, member_dept: MemberDeptOpt = None,
+    holding_cap: CapOpt = None, cap_counts_own: CapOwnOpt = None, daily_claim_limit: DailyOpt = None,
+    protect_days: ProtectOpt = None, max_protect_days: MaxProtectOpt = None, cooldown_days: CooldownOpt = None,
+    notify_before_days: NotifyOpt = None, return_to: ReturnToOpt = None, reason: ReasonOpt = None,
+    hide_assigned: HideAssignedOpt = None, hide_converted: HideConvertedOpt = None,
+    members_see_detail: SeeDetailOpt = None, recycle_own_created: RecycleOwnOpt = None,
+    default: Annotated[bool, typer.Option("--default", help="Intake's default pool.")] = False,
+    db: DbOpt = None, as_: AsOpt = None, json_: JsonOpt = False,
+) -> None:
+    """Create a pool (admins)."""
+    settings = _pool_settings(holding_cap, cap_counts_own, daily_claim_limit, protect_days, max_protect_days,
+                              cooldown_days, notify_before_days, return_to, reason, hide_assigned,
+                              hide_converted, members_see_detail, recycle_own_created)
+    with guarded(json_):
+        pool = open_store(db, as_).add_pool(name, admins=admin or (), members=member or (),
+                                            member_depts=member_dept or (), default=default, **settings)
+        print_json(pool) if json_ else _print_pool(pool)
+
+
+@pools_app.command("set")
+def pools_set(
+    name: str, admin: AdminOpt = None, member: MemberOpt = None, member_dept: MemberDeptOpt = None,
+    holding_cap: CapOpt = None, cap_counts_own: CapOwnOpt = None, daily_claim_limit: DailyOpt = None,
+    protect_days: ProtectOpt = None, max_protect_days: MaxProtectOpt = None, cooldown_days: CooldownOpt = None,
+    notify_before_days: NotifyOpt = None, return_to: ReturnToOpt = None, reason: ReasonOpt = None,
+    hide_assigned: HideAssignedOpt = None, hide_converted: HideConvertedOpt = None,
+    members_see_detail: SeeDetailOpt = None, recycle_own_created: RecycleOwnOpt = None,
+    rename: Annotated[str | None, typer.Option("--rename", help="A new name.")] = None,
+    default: Annotated[bool, typer.Option("--default", help="Make it intake's default pool.")] = False,
+    db: DbOpt = None, as_: AsOpt = None, json_: JsonOpt = False,
+) -> None:
+    """Change a pool's settings (admins). Lists given (--admin, --member, --reason…) replace the old ones."""
+    settings = _pool_settings(holding_cap, cap_counts_own, daily_claim_limit, protect_days, max_protect_days,
+                              cooldown_days, notify_before_days, return_to, reason, hide_assigned,
+                              hide_converted, members_see_detail, recycle_own_created)
+    with guarded(json_):
+        pool = open_store(db, as_).set_pool(name, rename=rename, admins=admin, members=member,
+                                            member_depts=member_dept, default=default, **settings)
+        print_json(pool) if json_ else _print_pool(pool)
+
+
+@pools_app.command("list")
+def pools_list(db: DbOpt = None, as_: AsOpt = None, json_: JsonOpt = False) -> None:
+    """The pools you may see."""
+    with guarded(json_):
+        pools = open_store(db, as_).list_pools()
+        if json_:
+            print_json(pools)
+            return
+        print_table([t("Pool"), t("Cap"), t("Daily"), t("Protect"), t("Cooldown"), t("Admins"), t("Members")],
+                    [[p.name + (" *" if p.is_default else ""), p.holding_cap, p.daily_claim_limit, p.protect_days,
+                      p.cooldown_days, ", ".join(p.admins), ", ".join(p.member_users + p.member_departments)]
+                     for p in pools])
+
+
+@pools_app.command("show")
+def pools_show(name: str, db: DbOpt = None, as_: AsOpt = None, json_: JsonOpt = False) -> None:
+    """One pool's settings and members."""
+    with guarded(json_):
+        pool = open_store(db, as_).show_pool(name)
+        print_json(pool) if json_ else _print_pool(pool)
+
+
+# ----------------------------------------------------------------------------- pool actions
+
+
+IdsArg = Annotated[list[int] | None, typer.Argument(help="Lead ids.")]
+
+
+def _print_batch(result: Any, as_json: bool) -> None:
+    """`done` ids and `refused` [{id, reason}]; exit 1 when nothing was done."""
+    if as_json:
+        print_json({"action": result.action, "done": list(result.done),
+                    "refused": [{"id": r.id, "reason": r.reason} for r in result.refused],
+                    "batch_id": result.batch_id, "summary": result.summary})
+    else:
+        out.print(Text(safe.one_line(result.summary)))
+        for refusal in result.refused[:20]:
+            err.print(Text(safe.one_line(f"  #{refusal.id}: {refusal.reason}")))
+        if len(result.refused) > 20:
+            err.print(t("  … and {n} more", n=len(result.refused) - 20))
+    if result.refused and not result.done:
+        raise typer.Exit(1)
+
+
+def _ids_or_query(store: Any, ids: list[int] | None, query: str | None, pool: str | None, limit: int) -> list[int]:
+    from leadtui.store.records import LeadQuery
+
+    if ids:
+        return ids
+    if query is None and pool is None:
+        fail(t("Give lead ids, or --query / --pool to pick them"), 2)
+    pool_id = store.show_pool(pool).id if pool else None
+    q = LeadQuery(screen="pool" if pool_id else "all", text=query or "", pool_id=pool_id, sort="submitted_at")
+    return [row.id for row in store.list_leads(q, 0, limit)]
+
+
+@app.command()
+def assign(
+    ids: IdsArg = None,
+    to: Annotated[list[str] | None, typer.Option("--to", help="Target login (repeatable: round-robin).")] = None,
+    to_pool: Annotated[str | None, typer.Option("--to-pool", help="Move to this pool instead.")] = None,
+    query: Annotated[str | None, typer.Option("--query", "-q", help="Pick leads by search.")] = None,
+    pool: Annotated[str | None, typer.Option("--pool", help="Pick leads of this pool.")] = None,
+    limit: Annotated[int, typer.Option("--limit", help="With --query/--pool: at most this many.")] = 100,
+    db: DbOpt = None, as_: AsOpt = None, json_: JsonOpt = False,
+) -> None:
+    """Assign leads to users (round-robin, skipping anyone at the cap) or to another pool."""
+    with guarded(json_):
+        store = open_store(db, as_)
+        lead_ids = _ids_or_query(store, ids, query, pool, limit)
+        _print_batch(store.assign_leads(lead_ids, to or (), to_pool), json_)
+
+
+@app.command()
+def claim(ids: Annotated[list[int], typer.Argument(help="Lead ids.")], db: DbOpt = None, as_: AsOpt = None,
+          json_: JsonOpt = False) -> None:
+    """Claim pooled leads (under the cap, the daily limit and the cooldown)."""
+    with guarded(json_):
+        _print_batch(open_store(db, as_).claim_leads(ids), json_)
+
+
+@app.command()
+def reclaim(ids: Annotated[list[int], typer.Argument(help="Lead ids.")],
+            reason: Annotated[str, typer.Option("--reason", help="Why (kept in the audit trail).")] = "",
+            db: DbOpt = None, as_: AsOpt = None, json_: JsonOpt = False) -> None:
+    """Take assigned leads back into their pool (pool admins, admins)."""
+    with guarded(json_):
+        _print_batch(open_store(db, as_).reclaim_leads(ids, reason), json_)
+
+
+@app.command("return")
+def return_(ids: Annotated[list[int], typer.Argument(help="Lead ids.")],
+            reason: Annotated[str, typer.Option("--reason", help="One of the pool's reasons, or other: text.")],
+            to_pool: Annotated[str | None, typer.Option("--to-pool", help="When the pool lets you choose.")] = None,
+            db: DbOpt = None, as_: AsOpt = None, json_: JsonOpt = False) -> None:
+    """Give your leads back to the pool, with a reason."""
+    with guarded(json_):
+        _print_batch(open_store(db, as_).return_leads(ids, reason, to_pool), json_)
+
+
+@app.command()
+def delete(ids: Annotated[list[int], typer.Argument(help="Lead ids.")],
+           yes: Annotated[bool, typer.Option("--yes", help="Confirm.")] = False,
+           db: DbOpt = None, as_: AsOpt = None, json_: JsonOpt = False) -> None:
+    """Move leads to the trash (pool admins, admins)."""
+    if not yes:
+        fail(t("Deleting moves {n} lead(s) to the trash: add --yes to confirm", n=len(ids)), 2, json_)
+    with guarded(json_):
+        _print_batch(open_store(db, as_).delete_leads(ids), json_)
+
+
+@trash_app.command("list")
+def trash_list(limit: Annotated[int, typer.Option("--limit")] = 100, db: DbOpt = None, as_: AsOpt = None,
+               json_: JsonOpt = False) -> None:
+    """Leads in the trash (emptied after 30 days)."""
+    from leadtui.store.records import LeadQuery
+
+    with guarded(json_):
+        store = open_store(db, as_)
+        store.empty_trash()
+        rows = store.list_leads(LeadQuery(screen="trash"), 0, limit)
+        if json_:
+            print_json([{"id": r.id, **r.values} for r in rows])
+        else:
+            print_table(["id", i18n.label("order_no"), i18n.label("contact"), i18n.label("pool"),
+                         i18n.label("owner")],
+                        [[r.id, r.get("order_no"), r.get("contact"), r.get("pool"), r.get("owner")] for r in rows])
+
+
+@trash_app.command("restore")
+def trash_restore(ids: Annotated[list[int], typer.Argument(help="Lead ids.")], db: DbOpt = None,
+                  as_: AsOpt = None, json_: JsonOpt = False) -> None:
+    """Bring leads back from the trash (admins)."""
+    with guarded(json_):
+        _print_batch(open_store(db, as_).restore_leads(ids), json_)
+
+
+@trash_app.command("purge")
+def trash_purge(ids: Annotated[list[int], typer.Argument(help="Lead ids.")], db: DbOpt = None,
+                as_: AsOpt = None, json_: JsonOpt = False) -> None:
+    """Delete leads in the trash for good (admins)."""
+    with guarded(json_):
+        _print_batch(open_store(db, as_).purge_leads(ids), json_)
+
+
+@app.command("audit")
+def audit_(lead: Annotated[int | None, typer.Option("--lead", help="One lead's history.")] = None,
+           user: Annotated[str | None, typer.Option("--user", help="What this login did.")] = None,
+           limit: Annotated[int, typer.Option("--limit")] = 50,
+           db: DbOpt = None, as_: AsOpt = None, json_: JsonOpt = False) -> None:
+    """The audit trail, newest first."""
+    with guarded(json_):
+        events = open_store(db, as_).list_audit(lead, user, limit)
+        if json_:
+            print_json(events)
+            return
+        print_table([t("When"), t("Who"), t("Action"), t("Before"), t("After"), t("Reason")],
+                    [[e.at, e.actor, e.action, json.dumps(e.before, ensure_ascii=False),
+                      json.dumps(e.after, ensure_ascii=False), e.reason] for e in events])
+
+
+@app.command()
+def inbox(all_: Annotated[bool, typer.Option("--all", help="Also what you have read.")] = False,
+          db: DbOpt = None, as_: AsOpt = None, json_: JsonOpt = False) -> None:
+    """Your notifications; showing them marks them read."""
+    with guarded(json_):
+        store = open_store(db, as_)
+        notes = store.list_notifications(include_read=all_)
+        store.mark_read([n.id for n in notes if not n.read])
+        if json_:
+            print_json(notes)
+            return
+        print_table([t("When"), t("What"), t("Lead"), t("Read")],
+                    [[n.at, n.text, n.entity_id, "✓" if n.read else ""] for n in notes])
 
 
 def main() -> None:

@@ -6,7 +6,7 @@ import json
 import uuid
 from collections.abc import Mapping
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from leadtui import clock
@@ -24,11 +24,24 @@ def _json(values: Mapping[str, object] | None) -> str:
 
 def record(session: Session, actor_id: int | None, action: str, entity: str, entity_id: int,
            before: Mapping[str, object] | None = None, after: Mapping[str, object] | None = None,
-           reason: str = "", batch_id: str = "") -> None:
+           reason: str = "", batch_id: str = "", pool_id: int | None = None) -> None:
     session.add(AuditEvent(
         at=clock.now(), actor_id=actor_id, action=action, entity=entity, entity_id=entity_id,
-        before=_json(before), after=_json(after), reason=reason, batch_id=batch_id,
+        before=_json(before), after=_json(after), reason=reason, batch_id=batch_id, pool_id=pool_id,
     ))
+
+
+def record_many(session: Session, rows: list[dict[str, object]]) -> None:
+    """Many events in one statement (batches of thousands); each row as `record` takes."""
+    if not rows:
+        return
+    at = clock.now()
+    session.execute(insert(AuditEvent), [
+        {"at": at, "actor_id": r.get("actor_id"), "action": r["action"], "entity": r["entity"],
+         "entity_id": r["entity_id"], "before": _json(r.get("before")), "after": _json(r.get("after")),  # type: ignore[arg-type]
+         "reason": r.get("reason", ""), "batch_id": r.get("batch_id", ""), "pool_id": r.get("pool_id")}
+        for r in rows
+    ])
 
 
 def notify(session: Session, user_id: int, kind: str, entity: str, entity_id: int, text: str) -> None:

@@ -48,13 +48,31 @@ def _period_start(period: str) -> datetime:
 
 
 def _conditions(session: Session, actor: Actor, query: LeadQuery) -> list[ColumnElement[bool]]:
-    conds: list[ColumnElement[bool]] = [Lead.deleted_at.is_(None), visible_leads(session, actor)]
+    if query.screen == "trash":
+        if not actor.is_admin:
+            raise Refused("Only an admin may see the trash")
+        conds: list[ColumnElement[bool]] = [Lead.deleted_at.is_not(None)]
+    else:
+        conds = [Lead.deleted_at.is_(None), visible_leads(session, actor)]
     if query.screen == "converted":
         conds.append(Lead.status == "converted")
     elif query.screen == "all":
         conds.append(Lead.status != "converted")
-    else:
+    elif query.screen == "pool":
+        if query.pool_id is None:
+            raise Invalid("Choose a pool")
+        conds.append(Lead.pool_id == query.pool_id)
+    elif query.screen != "trash":
         raise Invalid("Unknown screen {screen}", screen=query.screen)
+    if query.pool_id is not None and query.screen != "pool":
+        conds.append(Lead.pool_id == query.pool_id)
+    if query.owner == "-":
+        conds.append(Lead.owner_id.is_(None))
+    elif query.owner:
+        owner_id = session.scalar(select(User.id).where(User.login == query.owner))
+        if owner_id is None:
+            raise NotFound("There is no user {login}", login=query.owner)
+        conds.append(Lead.owner_id == owner_id)
     keyword = search_clause(Lead.search_text, query.text)
     if keyword is not None:
         conds.append(keyword)

@@ -179,9 +179,8 @@ class Lead(Base):
     converted_at: Mapped[datetime | None] = mapped_column(DateTime)
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
     tags: Mapped[str] = mapped_column(Text, default="")
-    # Trash: deleted_at is set and status_before_trash remembers where to restore.
+    # In the trash while deleted_at is set; restoring clears it (the status is kept).
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime)
-    status_before_trash: Mapped[str | None] = mapped_column(String(16))
     # The normalised text the search matches against (see store/search.py).
     search_text: Mapped[str] = mapped_column(Text, default="")
 
@@ -230,7 +229,12 @@ class AuditEvent(Base):
     after: Mapped[str] = mapped_column(Text, default="{}")  # JSON
     reason: Mapped[str] = mapped_column(Text, default="")
     batch_id: Mapped[str] = mapped_column(String(40), default="")
-    __table_args__ = (Index("ix_audit_entity", "entity", "entity_id"),)
+    # The pool or sea the record was in: daily claim limits count per pool from here.
+    pool_id: Mapped[int | None] = mapped_column(Integer)
+    __table_args__ = (
+        Index("ix_audit_entity", "entity", "entity_id"),
+        Index("ix_audit_actor_action", "actor_id", "action", "at"),
+    )
 
 
 class Notification(Base):

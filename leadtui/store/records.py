@@ -23,8 +23,10 @@ class UserRecord:
 class LeadQuery:
     """What a lead list shows: screen, search text, filters and sort."""
 
-    screen: str = "all"  # all | converted
+    screen: str = "all"  # all | converted | pool | trash
     text: str = ""
+    pool_id: int | None = None  # the Pool screen's pool
+    owner: str | None = None  # a login, or "-" for leads nobody owns
     period: str | None = None  # today | 7d | 30d (from the one clock)
     since: datetime | None = None
     until: datetime | None = None  # inclusive of that day when given as a date
@@ -57,6 +59,8 @@ class FollowUpRecord:
 
 @dataclass(frozen=True)
 class AuditRecord:
+    """One audit event; the lead's entity id is in the trail, not here."""
+
     id: int
     at: datetime
     actor: str
@@ -110,3 +114,48 @@ class NotificationRecord:
     entity_id: int
     text: str
     read: bool
+
+
+@dataclass(frozen=True)
+class PoolRecord:
+    id: int
+    kind: str
+    name: str
+    is_default: bool
+    holding_cap: int | None
+    cap_counts_own_created: bool
+    daily_claim_limit: int | None
+    protect_days: int | None
+    max_protect_days: int | None
+    cooldown_days: int | None
+    notify_before_days: int | None
+    return_to: str  # origin | choose | pool
+    return_pool: str | None
+    return_reasons: tuple[str, ...]
+    hide_assigned: bool
+    hide_converted: bool
+    members_see_detail: bool
+    recycle_own_created: bool
+    admins: tuple[str, ...]
+    member_users: tuple[str, ...]
+    member_departments: tuple[str, ...]
+    # What the asking user may do here.
+    i_am_admin: bool = False
+    i_am_member: bool = False
+
+
+@dataclass(frozen=True)
+class Refusal:
+    id: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """What a batch did: the ids it changed and, for the others, why not."""
+
+    action: str
+    done: tuple[int, ...]
+    refused: tuple[Refusal, ...]
+    batch_id: str
+    summary: str

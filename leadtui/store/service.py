@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from leadtui.store import convert, leads, prefs, users
+from leadtui.store import convert, inbox, leads, pool_actions, pools, prefs, users
 from leadtui.store.access import Actor, resolve_actor
 from leadtui.store.db import Database
 from leadtui.store.models import Department, Notification
@@ -33,6 +33,23 @@ class Store:
     add_followup = leads.add_followup
     preview_conversion = convert.preview_conversion
     convert_lead = convert.convert_lead
+    # pools and their actions (SPEC 3)
+    list_pools = pools.list_pools
+    show_pool = pools.show_pool
+    add_pool = pools.add_pool
+    set_pool = pools.set_pool
+    assign_leads = pool_actions.assign_leads
+    claim_leads = pool_actions.claim_leads
+    reclaim_leads = pool_actions.reclaim_leads
+    return_leads = pool_actions.return_leads
+    delete_leads = pool_actions.delete_leads
+    restore_leads = pool_actions.restore_leads
+    purge_leads = pool_actions.purge_leads
+    empty_trash = pool_actions.empty_trash
+    # inbox and audit (SPEC 6)
+    list_notifications = inbox.list_notifications
+    mark_read = inbox.mark_read
+    list_audit = inbox.list_audit
     # users and preferences
     add_user = users.add_user
     list_users = users.list_users
