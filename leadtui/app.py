@@ -16,10 +16,6 @@ from leadtui.screens.placeholder import PlaceholderScreen
 from leadtui.store.service import Store
 
 
-def _pool() -> Screen[None]:
-    return PlaceholderScreen("Pool", "The Pool screen (assign, claim, reclaim, return) is not built yet.")
-
-
 def _customers() -> Screen[None]:
     return PlaceholderScreen("My Customers", "The My Customers screen is not built yet.")
 
@@ -34,16 +30,17 @@ class LeadApp(App[None]):
     MODES = {
         "all": lambda: LeadListScreen("all"),
         "converted": lambda: LeadListScreen("converted"),
-        "pool": _pool,
+        "pool": lambda: LeadListScreen("pool"),
         "customers": _customers,
         "sea": _sea,
     }
     BINDINGS = [
         Binding("1", "switch_mode('all')", "All Leads", id="app.all"),
         Binding("2", "switch_mode('converted')", "Converted", id="app.converted"),
-        Binding("3", "switch_mode('pool')", "Pool", show=False, id="app.pool"),
+        Binding("3", "switch_mode('pool')", "Pool", id="app.pool"),
         Binding("4", "switch_mode('customers')", "My Customers", show=False, id="app.customers"),
         Binding("5", "switch_mode('sea')", "Public Sea", show=False, id="app.sea"),
+        Binding("n", "inbox", "Notifications", show=False, id="app.inbox"),
         Binding("question_mark", "help", "Keys", id="app.help"),
         Binding("ctrl+p", "command_palette", "Commands", show=False, id="app.palette"),
         Binding("q", "quit", "Quit", id="app.quit"),
@@ -66,6 +63,12 @@ class LeadApp(App[None]):
 
     def show_error(self, message: str) -> None:
         self.notify(message, severity="error", timeout=8)
+
+    def action_inbox(self) -> None:
+        from leadtui.screens.inbox import InboxScreen
+
+        if not isinstance(self.screen, InboxScreen):
+            self.push_screen(InboxScreen())
 
     def action_help(self) -> None:
         from leadtui.screens.help import HelpDialog

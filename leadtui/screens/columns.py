@@ -29,7 +29,9 @@ class ColumnsDialog(Dialog[list[str] | None]):
                 yield Button(t("Cancel"), id="cancel")
 
     def on_mount(self) -> None:
-        self.query_one(SelectionList).focus()
+        columns = self.query_one(SelectionList)
+        columns.highlighted = 0
+        columns.focus()
 
     @on(Button.Pressed, "#ok")
     def action_ok(self) -> None:

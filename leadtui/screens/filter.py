@@ -15,6 +15,8 @@ from leadtui.screens.dialog import Dialog
 from leadtui.store.fields import SOURCES
 from leadtui.store.records import LeadQuery
 
+STATUSES = {"all": ("pooled", "assigned"), "pool": ("pooled", "assigned", "converted")}
+
 
 def parse_day(text: str, end: bool) -> datetime | None:
     """A YYYY-MM-DD day as the first (or, for `end`, the last) second of it."""
@@ -48,11 +50,13 @@ class FilterDialog(Dialog[LeadQuery | None]):
                 with Vertical():
                     yield Label(t("Source"), markup=False)
                     yield SelectionList(*[(source_label(s), s, s in q.sources) for s in SOURCES], id="sources")
-                if q.screen == "all":
+                if q.screen in STATUSES:
                     with Vertical():
                         yield Label(t("Status"), markup=False)
-                        yield SelectionList(*[(label(s), s, s in q.statuses) for s in ("pooled", "assigned")],
+                        yield SelectionList(*[(label(s), s, s in q.statuses) for s in STATUSES[q.screen]],
                                             id="statuses")
+                        yield Label(t("Owner (login, or - for nobody)"), markup=False)
+                        yield Input(q.owner or "", id="owner", placeholder="li.na")
             yield Static(t("No choice in a list means all of it."), classes="hint", markup=False)
             yield Static("", id="error", classes="error", markup=False)
             with Horizontal(classes="buttons"):
@@ -82,14 +86,17 @@ class FilterDialog(Dialog[LeadQuery | None]):
         period = str(self.query_one("#period", Select).value) or None
         sources = tuple(self.query_one("#sources", SelectionList).selected)
         statuses: tuple[str, ...] = ()
-        if self.query_spec.screen == "all":
+        owner = None
+        if self.query_spec.screen in STATUSES:
             statuses = tuple(self.query_one("#statuses", SelectionList).selected)
+            owner = self.query_one("#owner", Input).value.strip() or None
         self.dismiss(replace(self.query_spec, period=period, since=since, until=until,
-                             sources=sources, statuses=statuses))
+                             sources=sources, statuses=statuses, owner=owner))
 
     @on(Button.Pressed, "#clear")
     def clear(self) -> None:
-        self.dismiss(replace(self.query_spec, period=None, since=None, until=None, sources=(), statuses=()))
+        self.dismiss(replace(self.query_spec, period=None, since=None, until=None, sources=(), statuses=(),
+                             owner=None))
 
     @on(Button.Pressed, "#cancel")
     def cancel_pressed(self) -> None:

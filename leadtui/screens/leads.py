@@ -18,11 +18,19 @@ from leadtui.i18n import label, source_label, t, translate_bindings
 from leadtui.safe import one_line
 from leadtui.screens.base import StoreCalls
 from leadtui.screens.format import WIDTHS
-from leadtui.store.records import LeadQuery, LeadRow
+from leadtui.store.records import BatchResult, LeadQuery, LeadRow, PoolRecord, UserRecord
 from leadtui.widgets.record_table import Column, RecordTable
 from leadtui.widgets.status_line import StatusLine
 
-TITLES = {"all": "All Leads", "converted": "Converted Leads"}
+TITLES = {"all": "All Leads", "converted": "Converted Leads", "pool": "Pool", "trash": "Trash"}
+
+# Which actions each kind of list offers; the store decides per lead who may.
+ACTIONS: dict[str, set[str]] = {
+    "all": {"process", "convert", "assign", "claim", "reclaim", "return_leads", "delete", "trash"},
+    "converted": {"process", "delete", "trash"},
+    "pool": {"process", "convert", "assign", "claim", "reclaim", "return_leads", "delete", "trash", "pick_pool"},
+    "trash": {"restore", "purge"},
+}
 
 
 class LeadListScreen(StoreCalls, Screen[None]):
@@ -40,6 +48,15 @@ class LeadListScreen(StoreCalls, Screen[None]):
         Binding("f", "filter", "Filter", id="leads.filter"),
         Binding("p", "process", "Process", id="leads.process"),
         Binding("v", "convert", "Convert", id="leads.convert"),
+        Binding("c", "claim", "Claim", id="leads.claim"),
+        Binding("a", "assign", "Assign", id="leads.assign"),
+        Binding("r", "reclaim", "Reclaim", show=False, id="leads.reclaim"),
+        Binding("R", "return_leads", "Return", show=False, id="leads.return"),
+        Binding("d", "delete", "Delete", show=False, id="leads.delete"),
+        Binding("P", "pick_pool", "Choose pool", show=False, id="leads.pick_pool"),
+        Binding("T", "trash", "Trash", show=False, id="leads.trash"),
+        Binding("u", "restore", "Restore", id="leads.restore"),
+        Binding("X", "purge", "Purge", id="leads.purge"),
         Binding("A", "mark_all", "Mark all", show=False, id="leads.mark_all"),
         Binding("U", "clear_marks", "Clear marks", show=False, id="leads.clear_marks"),
         Binding("C", "columns", "Columns", show=False, id="leads.columns"),
@@ -53,6 +70,8 @@ class LeadListScreen(StoreCalls, Screen[None]):
         self.screen_kind = screen_kind
         self.query_spec = LeadQuery(screen=screen_kind,
                                     sort="converted_at" if screen_kind == "converted" else "submitted_at")
+        self.pools: list[PoolRecord] = []
+        self.pool: PoolRecord | None = None
         self._search_timer: Timer | None = None
 
     # ------------------------------------------------------------------ layout
@@ -83,8 +102,27 @@ class LeadListScreen(StoreCalls, Screen[None]):
         self.status.set(who=f"{user.name} @{user.login}", role=user.role, database=self.app.store.db.describe())
         self._update_title()
         self.call_store(self.app.store.get_columns, self.screen_kind, done=self._set_columns)
-        self.reload()
+        self.call_store(self.app.store.list_pools, done=self._pools_loaded)
+        if self.screen_kind != "pool":
+            self.reload()
         self.table.focus()
+
+    def _pools_loaded(self, pools: list[PoolRecord]) -> None:
+        self.pools = pools
+        if self.screen_kind != "pool":
+            return
+        if not pools:
+            self.query_one("#title", Static).update(t("Pool — you are not a member of any pool"))
+            self.status.set(shown=0)
+            return
+        self.use_pool(pools[0])
+
+    def use_pool(self, pool: PoolRecord) -> None:
+        self.pool = pool
+        self.query_spec = replace(self.query_spec, pool_id=pool.id)
+        self._update_title()
+        self.reload()
+        self.refresh_bindings()
 
     def on_screen_resume(self) -> None:
         self.refresh_unread()
@@ -95,6 +133,8 @@ class LeadListScreen(StoreCalls, Screen[None]):
     def _update_title(self) -> None:
         q = self.query_spec
         parts = [t(TITLES[self.screen_kind])]
+        if self.pool is not None:
+            parts[0] += ": " + self.pool.name
         if q.text:
             parts.append(t("search: {text}", text=q.text))
         filters = self.filter_summary()
@@ -114,6 +154,8 @@ class LeadListScreen(StoreCalls, Screen[None]):
             parts.append(t("to {date}", date=q.until.date().isoformat()))
         parts.extend(source_label(s) for s in q.sources)
         parts.extend(label(s) for s in q.statuses)
+        if q.owner:
+            parts.append(t("owner {owner}", owner=q.owner if q.owner != "-" else t("nobody")))
         return ", ".join(parts)
 
     # ------------------------------------------------------------------ data
@@ -121,6 +163,8 @@ class LeadListScreen(StoreCalls, Screen[None]):
     def reload(self, keep_cursor: bool = False) -> None:
         """Count the rows of the current query; the table then asks for its pages."""
         query = self.query_spec
+        if query.screen == "pool" and query.pool_id is None:
+            return
         self.status.set(shown=None)
 
         def counted(total: int) -> None:
@@ -197,6 +241,8 @@ class LeadListScreen(StoreCalls, Screen[None]):
             search.remove_class("shown")
             self._apply_search("")
             self.table.focus()
+        elif self.screen_kind == "trash":
+            self.dismiss(None)  # the trash is opened over a list: Esc goes back
 
     # ------------------------------------------------------------------ marks
 
@@ -221,7 +267,7 @@ class LeadListScreen(StoreCalls, Screen[None]):
         def apply(result: LeadQuery | None) -> None:
             if result is not None:
                 self.set_query(period=result.period, since=result.since, until=result.until,
-                               sources=result.sources, statuses=result.statuses)
+                               sources=result.sources, statuses=result.statuses, owner=result.owner)
 
         self.app.push_screen(FilterDialog(self.query_spec), callback=apply)
 
@@ -260,7 +306,114 @@ class LeadListScreen(StoreCalls, Screen[None]):
             self.table.marks.discard(getattr(result, "lead_id", -1))
             self.reload(keep_cursor=True)
 
+    # ------------------------------------------------------------------ pool actions
+
+    def _batch_done(self, result: BatchResult) -> None:
+        """Report what a batch did; unmark what it changed; show the new state."""
+        self.app.notify(result.summary, severity="information" if result.done else "warning",
+                        timeout=8 if result.refused else 4)
+        self.table.set_marks(self.table.marks - set(result.done))
+        self.reload(keep_cursor=True)
+
+    def _targets(self) -> list[int]:
+        ids = self.table.target_ids()
+        if not ids:
+            self.app.notify(t("No lead under the cursor"), severity="warning")
+        return ids
+
+    def _run_batch(self, method: object, ids: list[int], *args: object) -> None:
+        self.call_store(method, ids, *args, done=self._batch_done, group="batch")  # type: ignore[arg-type]
+
+    def action_claim(self) -> None:
+        ids = self._targets()
+        if ids:
+            self._run_batch(self.app.store.claim_leads, ids)
+
+    def action_reclaim(self) -> None:
+        ids = self._targets()
+        if ids:
+            self._run_batch(self.app.store.reclaim_leads, ids)
+
+    def action_assign(self) -> None:
+        from leadtui.screens.pool_dialogs import AssignDialog
+
+        ids = self._targets()
+        if not ids:
+            return
+
+        def chosen(answer: tuple[list[str], str | None] | None) -> None:
+            if answer is not None:
+                users, pool = answer
+                self._run_batch(self.app.store.assign_leads, ids, users, pool)
+
+        def ask(users: list[UserRecord]) -> None:
+            others = [p for p in self.pools if self.pool is None or p.id != self.pool.id]
+            self.app.push_screen(AssignDialog(len(ids), users, others), callback=chosen)
+
+        self.call_store(self.app.store.list_users, done=ask)
+
+    def action_return_leads(self) -> None:
+        from leadtui.screens.pool_dialogs import ReturnDialog
+
+        ids = self._targets()
+        if not ids:
+            return
+        pool = self.pool
+        if pool is None:
+            record = self.table.cursor_record
+            name = record.get("pool") if record is not None else None
+            pool = next((p for p in self.pools if p.name == name), None)
+
+        def chosen(answer: tuple[str, str | None] | None) -> None:
+            if answer is not None:
+                reason, to_pool = answer
+                self._run_batch(self.app.store.return_leads, ids, reason, to_pool)
+
+        self.app.push_screen(ReturnDialog(len(ids), pool, self.pools), callback=chosen)
+
+    def _confirm_batch(self, question: str, confirm: str, method: object) -> None:
+        from leadtui.screens.pool_dialogs import ConfirmDialog
+
+        ids = self._targets()
+        if ids:
+            self.app.push_screen(ConfirmDialog(question.format(n=len(ids)), confirm),
+                                 callback=lambda yes: yes and self._run_batch(method, ids))
+
+    def action_delete(self) -> None:
+        self._confirm_batch(t("Move {n} lead(s) to the trash? Their owners are told."), t("Delete"),
+                            self.app.store.delete_leads)
+
+    def action_purge(self) -> None:
+        self._confirm_batch(t("Delete {n} lead(s) for good? This cannot be undone."), t("Purge"),
+                            self.app.store.purge_leads)
+
+    def action_restore(self) -> None:
+        ids = self._targets()
+        if ids:
+            self._run_batch(self.app.store.restore_leads, ids)
+
+    def action_trash(self) -> None:
+        self.app.push_screen(LeadListScreen("trash"))
+
+    def action_pick_pool(self) -> None:
+        from leadtui.screens.pool_dialogs import PoolPicker
+
+        if not self.pools:
+            self.app.notify(t("You are not a member of any pool"), severity="warning")
+            return
+        self.app.push_screen(PoolPicker(self.pools, self.pool.id if self.pool else None),
+                             callback=lambda pool: pool and self.use_pool(pool))
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "convert" and self.screen_kind == "converted":
-            return None  # shown greyed: converted leads cannot be converted again
+        offered = ACTIONS[self.screen_kind]
+        every = set().union(*ACTIONS.values())
+        if action in every and action not in offered:
+            return False  # not on this screen: hidden
+        if action == "trash" and not self.app.store.user.role == "admin":
+            return False
+        pool = self.pool
+        if pool is not None and action in ("assign", "reclaim", "delete") and not pool.i_am_admin:
+            return None  # shown greyed: the store would refuse
+        if pool is not None and action == "claim" and not (pool.i_am_member or pool.i_am_admin):
+            return None
         return True
