@@ -46,6 +46,7 @@ class InboxScreen(StoreCalls, Screen[None]):
             text = Text(f"{note.at:%Y-%m-%d %H:%M}  ", style="" if note.read else "bold")
             text.append(one_line(note.text), style="" if note.read else "bold")
             options.add_option(Option(text, id=str(note.id)))
+        options.highlighted = 0
         options.focus()
         unread = [n.id for n in notes if not n.read]
         if unread:

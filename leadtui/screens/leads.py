@@ -70,6 +70,7 @@ class LeadListScreen(StoreCalls, Screen[None]):
         self.screen_kind = screen_kind
         self.query_spec = LeadQuery(screen=screen_kind,
                                     sort="converted_at" if screen_kind == "converted" else "submitted_at")
+        self._loaded = False
         self.pools: list[PoolRecord] = []
         self.pool: PoolRecord | None = None
         self._search_timer: Timer | None = None
@@ -125,7 +126,10 @@ class LeadListScreen(StoreCalls, Screen[None]):
         self.refresh_bindings()
 
     def on_screen_resume(self) -> None:
-        self.refresh_unread()
+        # Back from a dialog, the detail, the trash or another screen: what was done
+        # there (or by other operators meanwhile) shows, the cursor and marks stay.
+        if self._loaded:
+            self.reload(keep_cursor=True)
 
     def _set_columns(self, keys: tuple[str, ...]) -> None:
         self.table.set_columns([Column(k, label(k), max(WIDTHS[k], cell_len(label(k)) + 2)) for k in keys])
@@ -170,6 +174,7 @@ class LeadListScreen(StoreCalls, Screen[None]):
         def counted(total: int) -> None:
             if query != self.query_spec:
                 return  # the operator typed on; a newer count is under way
+            self._loaded = True
             self.table.reset(total, keep_cursor=keep_cursor)
             self.status.set(shown=total, marked=len(self.table.marks))
 
@@ -205,7 +210,7 @@ class LeadListScreen(StoreCalls, Screen[None]):
     def open_detail(self, message: RecordTable.Opened) -> None:
         from leadtui.screens.detail import LeadDetailScreen
 
-        self.app.push_screen(LeadDetailScreen(message.record_id), callback=lambda _: self.reload(keep_cursor=True))
+        self.app.push_screen(LeadDetailScreen(message.record_id))
 
     # ------------------------------------------------------------------ search
 
@@ -291,8 +296,7 @@ class LeadListScreen(StoreCalls, Screen[None]):
 
         lead = self._cursor_lead()
         if lead is not None:
-            self.app.push_screen(FollowUpDialog(lead.id, str(lead.get("order_no"))),
-                                 callback=lambda done: done and self.reload(keep_cursor=True))
+            self.app.push_screen(FollowUpDialog(lead.id, str(lead.get("order_no"))))
 
     def action_convert(self) -> None:
         from leadtui.screens.convert import ConvertDialog
@@ -303,8 +307,7 @@ class LeadListScreen(StoreCalls, Screen[None]):
 
     def _converted(self, result: object) -> None:
         if result:
-            self.table.marks.discard(getattr(result, "lead_id", -1))
-            self.reload(keep_cursor=True)
+            self.table.set_marks(self.table.marks - {getattr(result, "lead_id", -1)})
 
     # ------------------------------------------------------------------ pool actions
 

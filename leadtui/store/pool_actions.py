@@ -74,7 +74,7 @@ def held_counts(session: Session, pool: Pool, user_ids: Iterable[int]) -> dict[i
     if not pool.cap_counts_own_created:
         stmt = stmt.where((Lead.created_by_id.is_(None)) | (Lead.created_by_id != Lead.owner_id))
     counts = {user_id: 0 for user_id in ids}
-    counts.update({owner: n for owner, n in session.execute(stmt).tuples()})
+    counts.update({owner: n for owner, n in session.execute(stmt)})
     return counts
 
 
@@ -519,7 +519,7 @@ def _collaborators(session: Session, lead_ids: Sequence[int]) -> dict[int, set[i
     found: dict[int, set[int]] = defaultdict(set)
     for chunk in _chunks(list(lead_ids)):
         for lead_id, user_id in session.execute(select(LeadCollaborator.lead_id, LeadCollaborator.user_id)
-                                                .where(LeadCollaborator.lead_id.in_(chunk))).tuples():
+                                                .where(LeadCollaborator.lead_id.in_(chunk))):
             found[lead_id].add(user_id)
     return found
 

@@ -133,6 +133,7 @@ class RecordTable(ScrollView, can_focus=True):
         self.format_cell = format_cell or (lambda key, value: "" if value is None else str(value))
         self.loading_text = "…"
         self._pages: dict[int, Sequence[Record]] = {}
+        self._stale: dict[int, Sequence[Record]] = {}
         self._pending: set[int] = set()
 
     # ------------------------------------------------------------------ data
@@ -147,7 +148,11 @@ class RecordTable(ScrollView, can_focus=True):
         """A new result: drop the cached pages; ask again for what is on screen."""
         self.generation += 1
         self.total = max(0, total)
-        self._pages.clear()
+        # On a refresh the old rows stay on screen (and under the cursor) until the
+        # fresh pages arrive: no flicker, and an action right after a dialog still
+        # knows its row.
+        self._stale = self._pages if keep_cursor else {}
+        self._pages = {}
         self._pending.clear()
         if not keep_cursor:
             self.cursor_row = 0
@@ -166,7 +171,10 @@ class RecordTable(ScrollView, can_focus=True):
         self.refresh()
 
     def record_at(self, row: int) -> Record | None:
-        page = self._pages.get(row // self.PAGE_SIZE)
+        number = row // self.PAGE_SIZE
+        page = self._pages.get(number)
+        if page is None:
+            page = self._stale.get(number)
         if page is None:
             return None
         index = row % self.PAGE_SIZE
@@ -187,9 +195,6 @@ class RecordTable(ScrollView, can_focus=True):
         self.marks = set(ids)
         self.post_message(self.MarksChanged(len(self.marks)))
         self.refresh()
-
-    def loaded_records(self) -> list[Record]:
-        return [r for page in self._pages.values() for r in page]
 
     # ------------------------------------------------------------------ geometry
 
@@ -239,9 +244,10 @@ class RecordTable(ScrollView, can_focus=True):
         return Strip(segments, self.line_width)
 
     def _row_strip(self, row: int) -> Strip:
+        if row // self.PAGE_SIZE not in self._pages:
+            self._want(row // self.PAGE_SIZE)
         record = self.record_at(row)
         if record is None:
-            self._want(row // self.PAGE_SIZE)
             style = self.get_component_rich_style("record-table--loading")
             return Strip([Segment(fit("  " + self.loading_text, self.line_width), style)], self.line_width)
         style = Style()
