@@ -35,9 +35,9 @@ class LeadApp(App[None]):
         "sea": _sea,
     }
     BINDINGS = [
-        Binding("1", "switch_mode('all')", "All Leads", id="app.all"),
-        Binding("2", "switch_mode('converted')", "Converted", id="app.converted"),
-        Binding("3", "switch_mode('pool')", "Pool", id="app.pool"),
+        Binding("1", "switch_mode('all')", "All Leads", show=False, id="app.all"),
+        Binding("2", "switch_mode('converted')", "Converted", show=False, id="app.converted"),
+        Binding("3", "switch_mode('pool')", "Pool", show=False, id="app.pool"),
         Binding("4", "switch_mode('customers')", "My Customers", show=False, id="app.customers"),
         Binding("5", "switch_mode('sea')", "Public Sea", show=False, id="app.sea"),
         Binding("n", "inbox", "Notifications", show=False, id="app.inbox"),
@@ -64,6 +64,10 @@ class LeadApp(App[None]):
     def show_error(self, message: str) -> None:
         self.notify(message, severity="error", timeout=8)
 
+    def action_help_quit(self) -> None:
+        # Textual's own hint is English with markup; ours is plain and translated.
+        self.notify(t("Press {key} to quit the app", key="q / ctrl+q"))
+
     def action_inbox(self) -> None:
         from leadtui.screens.inbox import InboxScreen
 
@@ -84,7 +88,7 @@ class LeadApp(App[None]):
             if not binding.description or binding.action in seen or binding.action == "command_palette":
                 continue
             seen.add(binding.action)
-            yield SystemCommand(binding.description, t("key: {key}", key=self.get_key_display(binding)),
+            yield SystemCommand(t(binding.description), t("key: {key}", key=self.get_key_display(binding)),
                                 partial(self._run_binding, active.node, binding.action))
         yield SystemCommand(t("Theme"), t("Change the colours"), self.action_change_theme)
 

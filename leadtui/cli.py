@@ -268,7 +268,7 @@ def users_list(db: DbOpt = None, as_: AsOpt = None, json_: JsonOpt = False) -> N
             print_json(users)
         else:
             print_table([t("Login"), t("Name"), t("Role"), t("Department")],
-                        [[u.login, u.name, u.role, u.department or ""] for u in users])
+                        [[u.login, u.name, i18n.label(u.role), u.department or ""] for u in users])
 
 
 # ----------------------------------------------------------------------------- leads

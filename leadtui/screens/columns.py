@@ -21,7 +21,7 @@ class ColumnsDialog(Dialog[list[str] | None]):
         # The chosen columns first, in their order, then the rest.
         keys = list(self.current) + [k for k in LEAD_COLUMNS if k not in self.current]
         with Vertical(id="box"):
-            yield Static(t("Columns — space ticks, Enter or ctrl+s saves"), classes="dialog-title", markup=False)
+            yield Static(t("Columns — space ticks, ctrl+s saves"), classes="dialog-title", markup=False)
             yield SelectionList(*[(label(k), k, k in self.current) for k in keys], id="columns")
             yield Static("", id="error", classes="error", markup=False)
             with Horizontal(classes="buttons"):

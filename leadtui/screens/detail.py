@@ -18,8 +18,8 @@ from leadtui.screens.base import StoreCalls
 from leadtui.store.fields import LEAD_COLUMNS
 from leadtui.store.records import AuditRecord, LeadDetail
 
-# Audit fields that describe ownership, shown in the history.
-_HISTORY_KEYS = ("owner", "owner_id", "pool", "pool_id", "status", "customer_id", "reason")
+# Audit fields shown in the history, in this order; ids only where no name is kept.
+_HISTORY_KEYS = ("owner", "pool", "status", "customer_id", "deleted", "handled", "kind")
 
 
 class LeadDetailScreen(StoreCalls, Screen[None]):
@@ -108,11 +108,10 @@ class LeadDetailScreen(StoreCalls, Screen[None]):
         text = Text()
         for e in events:
             changes = []
-            for key in sorted(set(e.before) | set(e.after)):
-                if key in _HISTORY_KEYS or e.action in ("create", "convert"):
-                    before, after = e.before.get(key), e.after.get(key)
-                    if before != after:
-                        changes.append(f"{key}: {before if before is not None else '-'} → {after}")
+            for key in _HISTORY_KEYS:
+                before, after = e.before.get(key), e.after.get(key)
+                if before != after and (before is not None or after is not None):
+                    changes.append(f"{label(key)}: {self._value(key, before)} → {self._value(key, after)}")
             line = f"{e.at:%Y-%m-%d %H:%M}  {t(e.action)}  @{e.actor or '-'}"
             text.append(one_line(line), style="bold")
             if changes:
@@ -121,6 +120,14 @@ class LeadDetailScreen(StoreCalls, Screen[None]):
                 text.append("  " + one_line(t("reason: {reason}", reason=e.reason)))
             text.append("\n")
         return text
+
+    @staticmethod
+    def _value(key: str, value: object) -> str:
+        if value is None or value == "":
+            return "-"
+        if isinstance(value, bool):
+            return t("yes") if value else t("no")
+        return cell("source" if key == "source" else "status" if key in ("status", "kind") else key, value)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "process":

@@ -22,6 +22,8 @@ class Dialog(StoreCalls, ModalScreen[R], Generic[R]):
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="dialog.cancel"),
         Binding("ctrl+s", "ok", "OK", id="dialog.ok"),
+        # Modal screens do not see the app's keys: `?` is repeated here.
+        Binding("question_mark", "app.help", "Keys", show=False, id="dialog.help"),
     ]
 
     def __init__(self) -> None:

@@ -21,7 +21,8 @@ def key_rows(screen: Screen) -> list[tuple[str, str]]:
         if not binding.description:
             continue
         display = screen.app.get_key_display(binding)
-        by_action.setdefault((binding.action, binding.description), []).append(display)
+        # Textual's own widgets (Input, Select...) bring English descriptions.
+        by_action.setdefault((binding.action, t(binding.description)), []).append(display)
     return [(" ".join(dict.fromkeys(keys)), description) for (_a, description), keys in by_action.items()]
 
 

@@ -138,7 +138,7 @@ class LeadListScreen(StoreCalls, Screen[None]):
         q = self.query_spec
         parts = [t(TITLES[self.screen_kind])]
         if self.pool is not None:
-            parts[0] += ": " + self.pool.name
+            parts[0] = t("{title}: {name}", title=parts[0], name=self.pool.name)
         if q.text:
             parts.append(t("search: {text}", text=q.text))
         filters = self.filter_summary()
@@ -160,7 +160,7 @@ class LeadListScreen(StoreCalls, Screen[None]):
         parts.extend(label(s) for s in q.statuses)
         if q.owner:
             parts.append(t("owner {owner}", owner=q.owner if q.owner != "-" else t("nobody")))
-        return ", ".join(parts)
+        return t(", ").join(parts)
 
     # ------------------------------------------------------------------ data
 

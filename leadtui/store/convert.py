@@ -28,6 +28,8 @@ def mobile_norm(value: str | None) -> str:
     d = digits(value)
     if len(d) == 13 and d.startswith("86"):
         d = d[2:]
+    elif len(d) == 15 and d.startswith("0086"):  # "0086 138…", as the search reads it too
+        d = d[4:]
     return d
 
 
@@ -130,10 +132,10 @@ def convert_lead(store: Store, lead_id: int, create_contact: bool = False,
             if not name:
                 raise Invalid("Lead {order_no} has no contact name to create a contact from",
                               order_no=lead.order_no)
-            exists = session.scalar(select(Contact.id).where(
-                Contact.customer_id == customer.id, Contact.name == name,
-                Contact.mobile == lead.mobile))
-            if exists is not None:
+            # "The same mobile" is the normalised one, as in the customer duplicate check.
+            same_name = session.scalars(select(Contact.mobile).where(
+                Contact.customer_id == customer.id, Contact.name == name))
+            if any(mobile_norm(m) == mobile_norm(lead.mobile) for m in same_name):
                 raise Refused("Customer {customer} already has a contact {name} with mobile {mobile}",
                               customer=customer.name, name=name, mobile=lead.mobile or "-")
             contact = Contact(customer_id=customer.id, name=name, mobile=lead.mobile,

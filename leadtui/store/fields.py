@@ -36,6 +36,7 @@ LEAD_EXTRA_COLUMNS: tuple[str, ...] = (
 LEAD_COLUMNS: tuple[str, ...] = SEARCH_FIELDS + LEAD_EXTRA_COLUMNS
 
 DEFAULT_COLUMNS: dict[str, tuple[str, ...]] = {
-    "all": ("order_no", "contact", "mobile", "company", "source", "status", "owner", "submitted_at"),
+    # The first six fit an 80-column terminal; the rest is a scroll (h / l) away.
+    "all": ("order_no", "contact", "mobile", "company", "status", "owner", "submitted_at", "source"),
     "converted": ("order_no", "contact", "mobile", "company", "customer", "owner", "converted_at"),
 }

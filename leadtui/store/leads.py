@@ -33,6 +33,10 @@ _EXPRESSIONS.update({
 })
 assert set(_EXPRESSIONS) == set(LEAD_COLUMNS)
 
+# Sort columns that can be empty (converted_at is left out: its index gives the
+# Converted list its order, and that list holds no lead without it).
+_NULLABLE_SORTS = {"owner", "customer", "assigned_at", "last_followup_at"}
+
 PERIODS = {"today", "7d", "30d"}
 
 
@@ -123,6 +127,10 @@ def list_leads(store: Store, query: LeadQuery, offset: int = 0, limit: int = 100
         raise Invalid("Cannot sort by {column}", column=query.sort)
     sort = _EXPRESSIONS[query.sort]
     order = [sort.desc(), Lead.id.desc()] if query.descending else [sort.asc(), Lead.id.asc()]
+    if query.sort in _NULLABLE_SORTS:
+        # SQLite puts NULLs first, PostgreSQL last: say it, so both backends show the
+        # blanks (no owner, never followed up) at the end, either way, as spreadsheets do.
+        order[0] = order[0].nulls_last()
     with store.db.read() as session:
         conds = _conditions(session, store.actor, query)
         stmt = _row_select().where(*conds).order_by(*order).offset(offset).limit(limit)

@@ -16,7 +16,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.orm import Session
@@ -50,10 +50,19 @@ def _unique(ids: Iterable[int]) -> list[int]:
     return list(dict.fromkeys(int(i) for i in ids))
 
 
-def lock_leads(session: Session, ids: Sequence[int]) -> dict[int, Lead]:
-    leads: dict[int, Lead] = {}
+# What the actions and their checks read of a lead. lock_leads hands these out as
+# read-only rows (attribute access like a Lead: lead.id, lead.owner_id, ...), not ORM
+# objects: building 10,000 ORM objects cost more than the rest of a batch, and the
+# actions change leads only through conditional UPDATEs anyway.
+_STATE_COLUMNS = (Lead.id, Lead.pool_id, Lead.owner_id, Lead.status, Lead.deleted_at, Lead.previous_owner_id,
+                  Lead.released_at, Lead.created_by_id)
+
+
+def lock_leads(session: Session, ids: Sequence[int]) -> dict[int, Any]:
+    leads: dict[int, Any] = {}
     for chunk in _chunks(sorted(ids)):
-        for lead in session.scalars(select(Lead).where(Lead.id.in_(chunk)).order_by(Lead.id).with_for_update()):
+        for lead in session.execute(select(*_STATE_COLUMNS).where(Lead.id.in_(chunk))
+                                    .order_by(Lead.id).with_for_update()):
             leads[lead.id] = lead
     return leads
 
@@ -412,19 +421,26 @@ def reclaim_leads(store: Store, lead_ids: Sequence[int], reason: str = "") -> Ba
         now = clock.now()
         names = _names(session, [x.owner_id for x in leads])
         pool_names = _pool_names(session)
+        eligible: list[Lead] = []
+        by_owner: dict[int, list[int]] = defaultdict(list)
         for lead in leads:
             role = standing.role(lead)
             if role not in ("admin", "pool_admin", "manager"):
                 batch.refuse(lead.id, t("only an admin of pool {pool} may take its leads back",
                                         pool=pool_names.get(lead.pool_id)))
-                continue
-            if lead.status != "assigned" or lead.owner_id is None:
+            elif lead.status != "assigned" or lead.owner_id is None:
                 batch.refuse(lead.id, t("not assigned"))
-                continue
-            changed = _update(session, [lead.id], [Lead.owner_id == lead.owner_id, Lead.status == "assigned"],
-                              {"owner_id": None, "status": "pooled", "previous_owner_id": lead.owner_id,
-                               "released_at": now, "assigned_at": None, "protect_until": None})
-            if not changed:
+            else:
+                eligible.append(lead)
+                by_owner[lead.owner_id].append(lead.id)
+        # One conditional UPDATE per owner, not one per lead (a batch may hold 10,000).
+        changed: set[int] = set()
+        for owner_id, owned in by_owner.items():
+            changed |= _update(session, owned, [Lead.owner_id == owner_id, Lead.status == "assigned"],
+                               {"owner_id": None, "status": "pooled", "previous_owner_id": owner_id,
+                                "released_at": now, "assigned_at": None, "protect_until": None})
+        for lead in eligible:
+            if lead.id not in changed:
                 batch.refuse(lead.id, _taken())
                 continue
             before = _state(lead, names, pool_names)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from leadtui.i18n import t
 from leadtui.store import audit
 from leadtui.store.access import pool_access
 from leadtui.store.errors import Invalid, NotFound, Refused
@@ -57,7 +58,7 @@ def find_pool(session: Session, name_or_id: str | int, kind: str = "lead") -> Po
     if pool is None:
         pool = session.scalar(select(Pool).where(Pool.name == text, Pool.kind == kind))
     if pool is None:
-        what = "public sea" if kind == "sea" else "pool"
+        what = t("public sea") if kind == "sea" else t("pool")
         raise NotFound("There is no {what} named {name}", what=what, name=text)
     return pool
 

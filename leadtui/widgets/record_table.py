@@ -48,10 +48,18 @@ class Column:
 
 
 def fit(text: str, width: int) -> str:
-    """Pad or cut `text` to exactly `width` terminal cells (CJK counts double)."""
+    """Pad or cut `text` to exactly `width` terminal cells (CJK counts double); a cut
+    text ends in "…" right after its last whole character."""
     if cell_len(text) <= width:
         return set_cell_size(text, width)
-    return set_cell_size(text, max(0, width - 1)) + "…"
+    kept, used = [], 0
+    for char in text:
+        size = cell_len(char)
+        if used + size > width - 1:
+            break
+        kept.append(char)
+        used += size
+    return set_cell_size("".join(kept) + "…", width)
 
 
 class RecordTable(ScrollView, can_focus=True):
