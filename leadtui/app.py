@@ -54,6 +54,15 @@ class LeadApp(App[None]):
     def on_mount(self) -> None:
         self.title = f"leadtui — {safe.one_line(self.store.user.login)}"
         self.switch_mode("all")
+        # The trash empties itself (leads deleted over 30 days ago): any open console
+        # does it, quietly, in a worker.
+        self.run_worker(self._empty_trash, thread=True, group="trash")
+
+    def _empty_trash(self) -> None:
+        try:
+            self.store.empty_trash()
+        except Exception:  # noqa: BLE001 — housekeeping must never stop the console
+            pass
 
     def notify(self, message: str, *, title: str = "", severity: str = "information",  # type: ignore[override]
                timeout: float | None = None, markup: bool = False) -> None:

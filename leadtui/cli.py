@@ -651,6 +651,39 @@ def inbox(all_: Annotated[bool, typer.Option("--all", help="Also what you have r
                     [[n.at, n.text, n.entity_id, "✓" if n.read else ""] for n in notes])
 
 
+# ----------------------------------------------------------------------------- bench
+# A developer's measuring tool: its output is plain English, not translated.
+
+bench_app = typer.Typer(help="Benchmarks that print figures.", no_args_is_help=True)
+app.add_typer(bench_app, name="bench")
+
+
+@bench_app.command("batch")
+def bench_batch(
+    leads: Annotated[int, typer.Option("--leads", help="How many leads per batch.")] = 10_000,
+    db: Annotated[str | None, typer.Option("--db", help="Database URL (default: a fresh SQLite file in a "
+                                                         "temporary directory; LEADTUI_DB is not used).")] = None,
+    naive: Annotated[bool, typer.Option("--naive/--no-naive", help="Also time the naive per-lead loop.")] = True,
+    json_: JsonOpt = False,
+) -> None:
+    """Time assign, reclaim and claim of N leads (one transaction each, with audit
+    events) against a naive one-ORM-save-per-lead loop, on a database of its own."""
+    from leadtui import bench
+
+    if leads < 1:
+        fail("--leads must be at least 1", 2, json_)
+    url = config.db_url(db) if db else None
+    with guarded(json_):
+        report = bench.run_batch_bench(leads, url, naive=naive,
+                                       progress=None if json_ else (lambda msg: err.print(Text(msg))))
+    if json_:
+        print_json(bench.as_json(report))
+        return
+    print_table(bench.TABLE_COLUMNS, bench.table_rows(report))
+    for action, summary in report.summaries.items():
+        err.print(Text(f"  {action}: {summary}"))
+
+
 def main() -> None:
     try:
         app()

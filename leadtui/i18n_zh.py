@@ -376,4 +376,6 @@ ZH: dict[str, str] = {
     "Columns — space ticks, ctrl+s saves": "选择列 — 空格勾选，ctrl+s 保存",
     "yes": "是",
     "no": "否",
+    "{n} were taken by someone else": "{n} 条已被他人领取",
+    "Deal amount {amount} is too large": "商机金额 {amount} 过大",
 }

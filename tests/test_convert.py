@@ -171,10 +171,9 @@ def test_failed_conversion_of_a_new_customer_leaves_no_customer(db, admin) -> No
     before = snapshot(db)
     with pytest.raises(Invalid):
         admin.convert_lead(lead, create_contact=True)
-    with pytest.raises(Invalid):
-        admin.convert_lead(lead, deal_name="Deal", deal_amount="-5")
-    with pytest.raises(Invalid):
-        admin.convert_lead(lead, deal_name="Deal", deal_amount="lots")
+    for amount in ("-5", "lots", "NaN", "Infinity"):
+        with pytest.raises(Invalid, match="Deal amount"):
+            admin.convert_lead(lead, deal_name="Deal", deal_amount=amount)
     with pytest.raises(Invalid):
         admin.convert_lead(lead, deal_amount="5")
     assert snapshot(db) == before
@@ -246,3 +245,38 @@ def test_only_owner_or_admins_convert(db, admin) -> None:  # noqa: ANN001
         li.convert_lead(pooled)
     assert snapshot(db) == before
     assert store_for(db, "wang").convert_lead(lead).customer_id
+
+
+def test_two_operators_converting_one_lead_make_one_customer(db, admin) -> None:  # noqa: ANN001
+    import threading
+
+    make_user(db, "boss2", "admin")
+    lead = make_lead(db, contact="Raced", mobile="13800138000")
+    stores = [admin, store_for(db, "boss2")]
+    start = threading.Barrier(2)
+    outcomes: list[object] = []
+
+    def convert(store) -> None:  # noqa: ANN001
+        start.wait()
+        try:
+            outcomes.append(store.convert_lead(lead, create_contact=True, deal_name="Deal"))
+        except Refused as exc:
+            outcomes.append(exc)
+
+    threads = [threading.Thread(target=convert, args=(s,)) for s in stores]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    refused = [o for o in outcomes if isinstance(o, Refused)]
+    assert len(outcomes) == 2 and len(refused) == 1 and "already converted" in str(refused[0])
+    assert (count_rows(db, Customer), count_rows(db, Contact), count_rows(db, Deal)) == (1, 1, 1)
+
+
+@pytest.mark.parametrize("amount", ["1e15", "1e30", "100000000000000"])
+def test_a_huge_deal_amount_is_refused_cleanly(amount: str) -> None:
+    from leadtui.store.convert import parse_amount
+    from leadtui.store.errors import Invalid
+
+    with pytest.raises(Invalid, match="too large"):
+        parse_amount(amount)

@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete
 
+from leadtui import clock
 from leadtui.store import search
 from leadtui.store.errors import Invalid
 from leadtui.store.fields import NUMBER_FIELDS, SEARCH_FIELDS
@@ -183,6 +184,12 @@ def test_period_presets_count_from_the_clock(admin, dated) -> None:  # noqa: ANN
     assert admin.count_leads(LeadQuery(period="7d")) == 4
     with pytest.raises(Invalid, match="Unknown period"):
         admin.list_leads(LeadQuery(period="fortnight"))
+
+
+def test_today_starts_at_midnight_whatever_the_fraction_of_a_second(db, admin) -> None:  # noqa: ANN001
+    midnight = make_lead(db, contact="midnight", submitted_at=NOW.replace(hour=0, minute=0))
+    clock.freeze(NOW.replace(microsecond=500_000))
+    assert found(admin, "", period="today") == {midnight}
 
 
 def test_since_and_until_include_their_ends(admin, dated) -> None:  # noqa: ANN001

@@ -84,13 +84,20 @@ def preview_conversion(store: Store, lead_id: int) -> ConvertPreview:
                               lead.contact)
 
 
+MAX_AMOUNT = Decimal(10) ** 14
+
+
 def parse_amount(text: str | Decimal | float | int | None) -> Decimal:
     try:
         amount = Decimal(str(text if text is not None else "0").replace(",", "").strip() or "0")
     except InvalidOperation:
         raise Invalid("Deal amount {amount} is not a number", amount=text) from None
+    if amount.is_nan():  # "NaN" parses, but comparing it raises InvalidOperation
+        raise Invalid("Deal amount {amount} is not a number", amount=text)
     if amount < 0 or not amount.is_finite():
         raise Invalid("Deal amount {amount} must be zero or more", amount=text)
+    if amount >= MAX_AMOUNT:  # the column holds 16 digits, two after the point
+        raise Invalid("Deal amount {amount} is too large", amount=text)
     return amount.quantize(Decimal("0.01"))
 
 

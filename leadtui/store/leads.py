@@ -43,7 +43,7 @@ PERIODS = {"today", "7d", "30d"}
 def _period_start(period: str) -> datetime:
     now = clock.now()
     if period == "today":
-        return now.replace(hour=0, minute=0, second=0)
+        return now.replace(hour=0, minute=0, second=0, microsecond=0)
     if period == "7d":
         return now - timedelta(days=7)
     if period == "30d":

@@ -12,6 +12,7 @@ user cannot together pass a cap.
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -160,7 +161,8 @@ def summarize(action: str, done: int, total: int, refused: Sequence[Refusal]) ->
     text = t("{verb} {done} of {total}", verb=t(VERBS.get(action, action)), done=done, total=total)
     if refused:
         counts = Counter(r.reason for r in refused)
-        parts = [reason if n == 1 else f"{n} × {reason}" for reason, n in counts.most_common(4)]
+        parts = [reason if n == 1 else t("{n} were taken by someone else", n=n) if reason == _taken()
+                 else f"{n} × {reason}" for reason, n in counts.most_common(4)]
         if len(counts) > 4:
             parts.append(t("{n} other reasons", n=len(counts) - 4))
         text += " — " + "; ".join(parts)
@@ -389,14 +391,16 @@ def _move_to_pool(store: Store, lead_ids: Sequence[int], to_pool: str | int) -> 
                 batch.refuse(lead.id, t("in pool {pool} already", pool=target.name))
             else:
                 movable.append(lead)
+        # A lead that moves pools goes back to being pooled there; one that had an
+        # owner keeps them as previous owner (SQL reads the old owner_id on the
+        # right-hand side), in one UPDATE for the whole batch.
+        changed = _update(session, [x.id for x in movable], [Lead.status != "converted", Lead.deleted_at.is_(None)],
+                          {"pool_id": target.id, "owner_id": None, "status": "pooled", "assigned_at": None,
+                           "protect_until": None,
+                           "previous_owner_id": func.coalesce(Lead.owner_id, Lead.previous_owner_id),
+                           "released_at": case((Lead.owner_id.is_not(None), now), else_=Lead.released_at)})
         for lead in movable:
-            # A lead that moves pools goes back to being pooled there.
-            values: dict[str, object] = {"pool_id": target.id, "owner_id": None, "status": "pooled",
-                                         "assigned_at": None, "protect_until": None}
-            if lead.owner_id is not None:
-                values.update(previous_owner_id=lead.owner_id, released_at=now)
-            changed = _update(session, [lead.id], [Lead.status != "converted"], values)
-            if not changed:
+            if lead.id not in changed:
                 batch.refuse(lead.id, _taken())
                 continue
             before = _state(lead, names, pool_names)
@@ -450,6 +454,11 @@ def reclaim_leads(store: Store, lead_ids: Sequence[int], reason: str = "") -> Ba
         return batch.finish(session, len(ids))
 
 
+# "other: …" with words after it (SPEC 3: free text under "other"); "other" alone or
+# "otherwise …" is not a reason from the list.
+_OTHER_REASON = re.compile(r"^(?:other(?:\s*[:：]\s*|\s+)|其他\s*[:：]?\s*)\S", re.IGNORECASE)
+
+
 def return_leads(store: Store, lead_ids: Sequence[int], reason: str, to_pool: str | int | None = None) -> BatchResult:
     """The owner gives leads back, with a reason from the pool's list (or "other: …"),
     to where the pool's `return_to` says."""
@@ -466,13 +475,17 @@ def return_leads(store: Store, lead_ids: Sequence[int], reason: str, to_pool: st
         chosen = find_pool(session, to_pool) if to_pool not in (None, "") else None
         names = _names(session, [actor.id])
         pool_names = _pool_names(session)
+        returning: list[tuple[Lead, int]] = []
         for lead in leads:
             pool = pools[lead.pool_id]
+            if lead.status == "converted":
+                batch.refuse(lead.id, t("converted already"))
+                continue
             if lead.owner_id != actor.id or lead.status != "assigned":
                 batch.refuse(lead.id, t("only its owner may return it"))
                 continue
             reasons = [r for r in (pool.return_reasons or "").split("\n") if r]
-            if reasons and reason not in reasons and not reason.casefold().startswith(("other", "其他")):
+            if reasons and reason not in reasons and not _OTHER_REASON.match(reason):
                 raise Invalid("Pick a return reason of pool {pool}: {reasons}, or other: your words",
                               pool=pool.name, reasons=" / ".join(reasons))
             if pool.return_to == "pool" and pool.return_pool_id:
@@ -483,11 +496,19 @@ def return_leads(store: Store, lead_ids: Sequence[int], reason: str, to_pool: st
                 destination = chosen.id
             else:
                 destination = lead.pool_id
-            changed = _update(session, [lead.id], [Lead.owner_id == actor.id, Lead.status == "assigned"],
-                              {"owner_id": None, "status": "pooled", "pool_id": destination,
-                               "previous_owner_id": actor.id, "released_at": now, "assigned_at": None,
-                               "protect_until": None})
-            if not changed:
+            returning.append((lead, destination))
+        # One conditional UPDATE per destination pool, not one per lead.
+        by_destination: dict[int, list[int]] = defaultdict(list)
+        for lead, destination in returning:
+            by_destination[destination].append(lead.id)
+        changed: set[int] = set()
+        for destination, dest_ids in by_destination.items():
+            changed |= _update(session, dest_ids, [Lead.owner_id == actor.id, Lead.status == "assigned"],
+                               {"owner_id": None, "status": "pooled", "pool_id": destination,
+                                "previous_owner_id": actor.id, "released_at": now, "assigned_at": None,
+                                "protect_until": None})
+        for lead, destination in returning:
+            if lead.id not in changed:
                 batch.refuse(lead.id, _taken())
                 continue
             before = _state(lead, names, pool_names)
