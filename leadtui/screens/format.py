@@ -9,7 +9,7 @@ WIDTHS: dict[str, int] = {
     "order_no": 16, "contact": 10, "nickname": 10, "mobile": 11, "phone": 13, "email": 22,
     "fax": 13, "wechat": 12, "qq": 11, "address": 24, "postcode": 7, "company": 16,
     "website": 20, "company_type": 12, "department": 10, "job_title": 10, "business": 14,
-    "source": 8, "status": 6, "pool": 10, "owner": 8, "submitted_at": 16, "assigned_at": 16,
+    "source": 8, "status": 8, "pool": 10, "owner": 8, "submitted_at": 16, "assigned_at": 16,
     "last_followup_at": 16, "converted_at": 16, "customer": 14, "tags": 12, "message": 24,
 }
 assert set(WIDTHS) == set(LEAD_COLUMNS)
