@@ -378,4 +378,5 @@ ZH: dict[str, str] = {
     "no": "否",
     "{n} were taken by someone else": "{n} 条已被他人领取",
     "Deal amount {amount} is too large": "商机金额 {amount} 过大",
+    "back to the pool: its owner is at the cap of {cap} in pool {pool}": "退回线索池：负责人在线索池 {pool} 已达上限 {cap}",
 }

@@ -447,6 +447,26 @@ def test_only_admins_see_the_trash_and_restore_notifies(trash_world: Database) -
     assert store_for(db, "boss").list_leads(trash_query) == []
 
 
+def test_restore_never_puts_an_owner_over_the_cap(trash_world: Database) -> None:
+    db = trash_world
+    boss = store_for(db, "boss")
+    boss.set_pool("P", holding_cap=2)
+    trashed = [make_lead(db, "P", owner="li") for _ in range(2)]
+    boss.delete_leads(trashed)
+    boss.assign_leads([make_lead(db, "P")], ["li"])  # li now holds 1 of 2
+    result = boss.restore_leads(trashed)
+    assert result.done == tuple(trashed)
+    states = [(get_lead(db, i).owner_id, get_lead(db, i).status) for i in trashed]
+    assert states == [(uid(db, "li"), "assigned"), (None, "pooled")]
+    assert get_lead(db, trashed[1]).previous_owner_id == uid(db, "li")
+    last = [e for e in events(db) if e.entity_id == trashed[1]][-1]
+    assert last.action == "restore" and "at the cap of 2" in last.reason
+    with db.read() as session:
+        held = session.scalar(select(func.count()).select_from(Lead).where(
+            Lead.owner_id == uid(db, "li"), Lead.deleted_at.is_(None)))
+    assert held == 2
+
+
 def test_purge_removes_the_lead_and_its_followups_but_not_its_audit(trash_world: Database) -> None:
     db = trash_world
     lead = make_lead(db, "P", owner="li")

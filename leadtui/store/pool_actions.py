@@ -579,21 +579,55 @@ def _trashed(session: Session, store: Store, ids: Sequence[int], batch: _Batch) 
 
 
 def restore_leads(store: Store, lead_ids: Sequence[int]) -> BatchResult:
+    """Back from the trash as they were — except that an owner never goes over the
+    pool's holding cap: what would not fit comes back pooled (and the owner is told)."""
     batch = _Batch("restore", store.actor)
     with store.db.write() as session:
         leads = _trashed(session, store, lead_ids, batch)
+        now = clock.now()
         names = _names(session, [x.owner_id for x in leads])
         pool_names = _pool_names(session)
-        changed = _update(session, [x.id for x in leads], [Lead.deleted_at.is_not(None)], {"deleted_at": None})
+        overflow = _over_cap(session, [x for x in leads if x.owner_id is not None and x.status == "assigned"])
+        keep = [x.id for x in leads if x.id not in overflow]
+        changed = _update(session, keep, [Lead.deleted_at.is_not(None)], {"deleted_at": None})
+        changed |= _update(session, sorted(overflow), [Lead.deleted_at.is_not(None)], {
+            "deleted_at": None, "owner_id": None, "status": "pooled", "previous_owner_id": Lead.owner_id,
+            "released_at": now, "assigned_at": None, "protect_until": None})
         collaborators = _collaborators(session, [x.id for x in leads])
         for lead in leads:
-            if lead.id in changed:
-                state = _state(lead, names, pool_names)
-                batch.done.append(lead.id)
-                batch.event(lead, {**state, "deleted": True}, state)
-                for user_id in {lead.owner_id, *collaborators.get(lead.id, ())}:
-                    batch.notify(user_id, "restored", lead.id)
+            if lead.id not in changed:
+                continue
+            state = _state(lead, names, pool_names)
+            after = {**state, "owner_id": None, "owner": None, "status": "pooled"} if lead.id in overflow else state
+            batch.done.append(lead.id)
+            batch.event(lead, {**state, "deleted": True}, after,
+                        overflow.get(lead.id, ""))
+            for user_id in {lead.owner_id, *collaborators.get(lead.id, ())}:
+                batch.notify(user_id, "restored", lead.id)
         return batch.finish(session, len(_unique(lead_ids)))
+
+
+def _over_cap(session: Session, owned: Sequence[Any]) -> dict[int, str]:
+    """Of these trashed, owned leads: the ones that would put their owner over the
+    pool's holding cap if restored as they were, each with the reason."""
+    over: dict[int, str] = {}
+    groups: dict[tuple[int, int], list[Any]] = defaultdict(list)
+    for lead in owned:
+        groups[(lead.pool_id, lead.owner_id)].append(lead)
+    if not groups:
+        return over
+    lock_users(session, {owner for _pool, owner in groups})
+    pools = {p.id: p for p in session.scalars(select(Pool).where(Pool.id.in_({p for p, _o in groups})))}
+    for (pool_id, owner_id), group in groups.items():
+        pool = pools[pool_id]
+        if pool.holding_cap is None:
+            continue
+        counted = [x for x in group if pool.cap_counts_own_created or x.created_by_id != owner_id]
+        room = max(0, pool.holding_cap - held_counts(session, pool, [owner_id])[owner_id])
+        for lead in counted[room:]:
+            over[lead.id] = t("back to the pool: its owner is at the cap of {cap} in pool {pool}",
+                              cap=pool.holding_cap, pool=pool.name)
+    return over
 
 
 def purge_leads(store: Store, lead_ids: Sequence[int]) -> BatchResult:
