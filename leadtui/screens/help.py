@@ -13,12 +13,17 @@ from leadtui.i18n import t
 from leadtui.screens.dialog import Dialog
 
 
+# Keys every terminal program has, left out so the list fits 80x24 (the palette,
+# ctrl+p, still lists everything).
+_GENERIC = {"focus_next", "focus_previous", "page_left", "page_right"}
+
+
 def key_rows(screen: Screen) -> list[tuple[str, str]]:
     """(keys, description) for every binding active on `screen`, keys merged by action."""
     by_action: dict[tuple[str, str], list[str]] = {}
     for key, active in screen.active_bindings.items():
         binding = active.binding
-        if not binding.description:
+        if not binding.description or binding.action.rsplit(".", 1)[-1] in _GENERIC:
             continue
         display = screen.app.get_key_display(binding)
         # Textual's own widgets (Input, Select...) bring English descriptions.
