@@ -379,4 +379,7 @@ ZH: dict[str, str] = {
     "{n} were taken by someone else": "{n} 条已被他人领取",
     "Deal amount {amount} is too large": "商机金额 {amount} 过大",
     "back to the pool: its owner is at the cap of {cap} in pool {pool}": "退回线索池：负责人在线索池 {pool} 已达上限 {cap}",
+    "{user} let it go less than {days} days ago; public sea {pool} allows claiming it back after {days} days": "{user} 释放该客户不足 {days} 天；公海 {pool} 规定 {days} 天后才能重新领取",
+    "{user} holds {held} of {cap} customers allowed in public sea {pool}; {left} left": "{user} 在公海 {pool} 已持有 {held}/{cap} 个客户；还可领取 {left} 个",
+    "{user} claimed {n} of {limit} customers allowed per day in public sea {pool}; {left} left today": "{user} 今天已在公海 {pool} 领取 {n}/{limit} 个客户；今天还可领取 {left} 个",
 }

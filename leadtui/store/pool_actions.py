@@ -27,6 +27,7 @@ from leadtui.i18n import t
 from leadtui.store import audit
 from leadtui.store.access import Actor, Standing
 from leadtui.store.errors import Invalid, Refused
+from leadtui.store.holding import claim_room, cooldown_refusal, room_for, round_robin
 from leadtui.store.models import AuditEvent, FollowUp, Lead, LeadCollaborator, Pool, User
 from leadtui.store.pools import find_pool
 from leadtui.store.records import BatchResult, Refusal
@@ -36,7 +37,6 @@ if TYPE_CHECKING:
 
 CHUNK = 5000  # ids per IN (...) list: well under SQLite's variable limit
 TRASH_DAYS = 30
-_UNLIMITED = 10**9
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -228,32 +228,18 @@ def claim_leads(store: Store, lead_ids: Sequence[int]) -> BatchResult:
                 batch.refuse(lead.id, t("yours already"))
             elif lead.owner_id is not None:
                 batch.refuse(lead.id, _taken())
-            elif (pool.cooldown_days and lead.previous_owner_id == actor.id and lead.released_at
-                  and now < lead.released_at + timedelta(days=pool.cooldown_days)):
-                batch.refuse(lead.id, t("{user} let it go less than {days} days ago; pool {pool} allows claiming "
-                                        "it back after {days} days", user=actor.name, days=pool.cooldown_days,
-                                        pool=pool.name))
+            elif cooling := cooldown_refusal(pool, actor.id, actor.name, lead.previous_owner_id,
+                                             lead.released_at, now):
+                batch.refuse(lead.id, cooling)
             else:
                 by_pool[pool.id].append(lead)
         names = _names(session, [actor.id])
         pool_names = _pool_names(session)
         for pool_id, candidates in by_pool.items():
             pool = pools[pool_id]
-            room = _UNLIMITED
-            why_full = ""
-            if pool.holding_cap is not None:
-                held = held_counts(session, pool, [actor.id])[actor.id]
-                room = max(0, pool.holding_cap - held)
-                why_full = t("{user} holds {held} of {cap} leads allowed in pool {pool}; {left} left",
-                             user=actor.name, held=held, cap=pool.holding_cap, pool=pool.name, left=room)
-            if pool.daily_claim_limit is not None:
-                today = claimed_today(session, pool, actor.id, now)
-                daily_room = max(0, pool.daily_claim_limit - today)
-                if daily_room < room:
-                    room = daily_room
-                    why_full = t("{user} claimed {n} of {limit} leads allowed per day in pool {pool}; "
-                                 "{left} left today", user=actor.name, n=today, limit=pool.daily_claim_limit,
-                                 pool=pool.name, left=daily_room)
+            held = held_counts(session, pool, [actor.id])[actor.id] if pool.holding_cap is not None else 0
+            today = claimed_today(session, pool, actor.id, now) if pool.daily_claim_limit is not None else 0
+            room, why_full = claim_room(pool, actor.name, held, today)
             take, over = candidates[:room], candidates[room:]
             for lead in over:
                 batch.refuse(lead.id, why_full)
@@ -308,26 +294,17 @@ def assign_leads(store: Store, lead_ids: Sequence[int], to_logins: Sequence[str]
                 by_pool[lead.pool_id].append(lead)
         for pool_id, candidates in by_pool.items():
             pool = pools[pool_id]
-            held = held_counts(session, pool, [u.id for u in targets])
-            room = {u.id: (_UNLIMITED if pool.holding_cap is None else max(0, pool.holding_cap - held[u.id]))
-                    for u in targets}
-            plan: dict[int, list[Lead]] = defaultdict(list)
-            turn = 0
-            for lead in candidates:
-                if lead.owner_id is not None and lead.owner_id in room:
-                    batch.refuse(lead.id, t("{user}'s already", user=names.get(lead.owner_id, "?")))
-                    continue
-                for step in range(len(targets)):
-                    target = targets[(turn + step) % len(targets)]
-                    if room[target.id] > 0:
-                        room[target.id] -= 1
-                        plan[target.id].append(lead)
-                        turn = (turn + step + 1) % len(targets)
-                        break
-                else:
-                    batch.refuse(lead.id, t("{users}: at the cap of {cap} leads in pool {pool}",
-                                            users=", ".join(u.name for u in targets), cap=pool.holding_cap,
-                                            pool=pool.name))
+            room = room_for(pool.holding_cap, held_counts(session, pool, [u.id for u in targets]))
+            plan, unplaced, skipped = round_robin(
+                candidates, [u.id for u in targets], room,
+                lambda lead: t("{user}'s already", user=names.get(lead.owner_id, "?"))
+                if lead.owner_id is not None and lead.owner_id in room else None)
+            for lead, reason in skipped:
+                batch.refuse(lead.id, reason)
+            for lead in unplaced:
+                batch.refuse(lead.id, t("{users}: at the cap of {cap} leads in pool {pool}",
+                                        users=", ".join(u.name for u in targets), cap=pool.holding_cap,
+                                        pool=pool.name))
             for target in targets:
                 chosen = plan.get(target.id, [])
                 # A lead taken from someone keeps them as previous owner (for the

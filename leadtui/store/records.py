@@ -159,3 +159,76 @@ class BatchResult:
     refused: tuple[Refusal, ...]
     batch_id: str
     summary: str
+
+
+@dataclass(frozen=True)
+class CustomerQuery:
+    """What a customer list shows (SPEC 4): My Customers, the department, a sea."""
+
+    scope: str = "mine"  # mine | dept | sea | blacklist | all (admins)
+    sea_id: int | None = None  # the Public Sea screen's sea (None: every sea one may see)
+    text: str = ""
+    created_since: datetime | None = None
+    created_until: datetime | None = None
+    assigned_since: datetime | None = None
+    assigned_until: datetime | None = None
+    tags: tuple[str, ...] = ()
+    tags_match: str = "any"  # any | all
+    sources: tuple[str, ...] = ()
+    stages: tuple[str, ...] = ()
+    sort: str = "created_at"
+    descending: bool = True
+
+
+@dataclass(frozen=True)
+class CustomerRow:
+    id: int
+    values: dict[str, object]
+    matched_field: str | None = None
+
+    def get(self, key: str) -> object:
+        return self.values.get(key)
+
+
+@dataclass(frozen=True)
+class ContactRecord:
+    id: int
+    name: str
+    mobile: str
+    email: str
+    job_title: str
+
+
+@dataclass(frozen=True)
+class DealRecord:
+    id: int
+    name: str
+    amount: Decimal
+    stage: str
+
+
+@dataclass(frozen=True)
+class CustomerDetail:
+    row: CustomerRow
+    contacts: tuple[ContactRecord, ...]
+    deals: tuple[DealRecord, ...]
+    followups: tuple[FollowUpRecord, ...]
+    leads: tuple[tuple[int, str], ...]  # (id, order_no) of the leads converted into it
+    history: tuple[AuditRecord, ...]
+    protect_days_left: int | None
+
+
+@dataclass(frozen=True)
+class SimilarCustomer:
+    id: int
+    name: str
+    score: float
+    matched_by: str  # "name", "mobile", "email" (exact) or "similar name" (fuzzy)
+
+
+@dataclass(frozen=True)
+class DuplicateCheck:
+    """What creating a customer by hand would run into (SPEC 4)."""
+
+    exact: SimilarCustomer | None  # same name, mobile or email: creation is refused
+    similar: tuple[SimilarCustomer, ...]  # similar names: listed, the operator may go on

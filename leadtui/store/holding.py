@@ -1,0 +1,88 @@
+"""The holding rules pools and public seas share (SPEC 3, 4): the holding cap, the
+daily claim limit, the cooldown of a previous owner, and round-robin assignment.
+
+Leads (pool_actions.py) and customers (customers.py) both decide with these, so a
+sea's cap or cooldown cannot drift from a pool's.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from typing import TypeVar
+
+from leadtui.i18n import t
+from leadtui.store.models import Pool
+
+UNLIMITED = 10**9
+T = TypeVar("T")
+
+
+def cooldown_refusal(pool: Pool, user_id: int, user_name: str, previous_owner_id: int | None,
+                     released_at: datetime | None, now: datetime) -> str | None:
+    """Why a previous owner may not take a record back yet, or None."""
+    if (pool.cooldown_days and previous_owner_id == user_id and released_at
+            and now < released_at + timedelta(days=pool.cooldown_days)):
+        if pool.kind == "sea":
+            return t("{user} let it go less than {days} days ago; public sea {pool} allows claiming it back "
+                     "after {days} days", user=user_name, days=pool.cooldown_days, pool=pool.name)
+        return t("{user} let it go less than {days} days ago; pool {pool} allows claiming it back after {days} days",
+                 user=user_name, days=pool.cooldown_days, pool=pool.name)
+    return None
+
+
+def claim_room(pool: Pool, user_name: str, held: int, claimed_today: int) -> tuple[int, str]:
+    """How many more one user may claim from `pool` now, and the refusal beyond that."""
+    room, why = UNLIMITED, ""
+    sea = pool.kind == "sea"
+    if pool.holding_cap is not None:
+        room = max(0, pool.holding_cap - held)
+        why = (t("{user} holds {held} of {cap} customers allowed in public sea {pool}; {left} left",
+                 user=user_name, held=held, cap=pool.holding_cap, pool=pool.name, left=room) if sea else
+               t("{user} holds {held} of {cap} leads allowed in pool {pool}; {left} left",
+                 user=user_name, held=held, cap=pool.holding_cap, pool=pool.name, left=room))
+    if pool.daily_claim_limit is not None:
+        daily_room = max(0, pool.daily_claim_limit - claimed_today)
+        if daily_room < room:
+            room = daily_room
+            why = (t("{user} claimed {n} of {limit} customers allowed per day in public sea {pool}; {left} left "
+                     "today", user=user_name, n=claimed_today, limit=pool.daily_claim_limit, pool=pool.name,
+                     left=daily_room) if sea else
+                   t("{user} claimed {n} of {limit} leads allowed per day in pool {pool}; {left} left today",
+                     user=user_name, n=claimed_today, limit=pool.daily_claim_limit, pool=pool.name,
+                     left=daily_room))
+    return room, why
+
+
+def round_robin(items: Sequence[T], target_ids: Sequence[int], room: dict[int, int],
+                skip: Callable[[T], str | None] = lambda item: None) -> tuple[dict[int, list[T]], list[T], list[tuple[T, str]]]:
+    """Share `items` among the targets in turn, evenly, skipping anyone with no room.
+
+    Returns the plan (target -> items), the items nobody had room for, and the items
+    `skip` refused (with its reason). 100 items to 3 targets: 34 / 33 / 33.
+    """
+    plan: dict[int, list[T]] = defaultdict(list)
+    unplaced: list[T] = []
+    skipped: list[tuple[T, str]] = []
+    turn = 0
+    for item in items:
+        reason = skip(item)
+        if reason:
+            skipped.append((item, reason))
+            continue
+        for step in range(len(target_ids)):
+            target = target_ids[(turn + step) % len(target_ids)]
+            if room[target] > 0:
+                room[target] -= 1
+                plan[target].append(item)
+                turn = (turn + step + 1) % len(target_ids)
+                break
+        else:
+            unplaced.append(item)
+    return plan, unplaced, skipped
+
+
+def room_for(cap: int | None, held: dict[int, int]) -> dict[int, int]:
+    return {user_id: UNLIMITED if cap is None else max(0, cap - n) for user_id, n in held.items()}
+
