@@ -40,3 +40,13 @@ DEFAULT_COLUMNS: dict[str, tuple[str, ...]] = {
     "all": ("order_no", "contact", "mobile", "company", "status", "owner", "submitted_at", "source"),
     "converted": ("order_no", "contact", "mobile", "company", "customer", "owner", "converted_at"),
 }
+
+# Columns a customer list can show (SPEC 4).
+CUSTOMER_COLUMNS: tuple[str, ...] = (
+    "name", "kind", "nickname", "company", "mobile", "phone", "email", "wechat", "qq", "address",
+    "website", "external_id", "status", "stage", "owner", "public_sea", "locked", "tags", "source",
+    "created_at", "assigned_at", "last_followup_at", "protect_until",
+)
+CUSTOMER_SEARCH_FIELDS: tuple[str, ...] = ("nickname", "name", "company", "phone", "mobile", "email", "external_id")
+DEFAULT_COLUMNS["mine"] = ("name", "kind", "mobile", "stage", "owner", "tags", "created_at")
+DEFAULT_COLUMNS["sea"] = ("name", "kind", "mobile", "public_sea", "source", "created_at")

@@ -56,11 +56,14 @@ def claim_room(pool: Pool, user_name: str, held: int, claimed_today: int) -> tup
 
 
 def round_robin(items: Sequence[T], target_ids: Sequence[int], room: dict[int, int],
-                skip: Callable[[T], str | None] = lambda item: None) -> tuple[dict[int, list[T]], list[T], list[tuple[T, str]]]:
+                skip: Callable[[T], str | None] = lambda item: None,
+                avoid: Callable[[T], int | None] = lambda item: None,
+                ) -> tuple[dict[int, list[T]], list[T], list[tuple[T, str]]]:
     """Share `items` among the targets in turn, evenly, skipping anyone with no room.
 
     Returns the plan (target -> items), the items nobody had room for, and the items
-    `skip` refused (with its reason). 100 items to 3 targets: 34 / 33 / 33.
+    `skip` refused (with its reason). 100 items to 3 targets: 34 / 33 / 33. An item
+    never goes to the target `avoid` names for it (its current owner).
     """
     plan: dict[int, list[T]] = defaultdict(list)
     unplaced: list[T] = []
@@ -73,7 +76,7 @@ def round_robin(items: Sequence[T], target_ids: Sequence[int], room: dict[int, i
             continue
         for step in range(len(target_ids)):
             target = target_ids[(turn + step) % len(target_ids)]
-            if room[target] > 0:
+            if room[target] > 0 and target != avoid(item):
                 room[target] -= 1
                 plan[target].append(item)
                 turn = (turn + step + 1) % len(target_ids)

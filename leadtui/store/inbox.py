@@ -23,6 +23,8 @@ NOTICES = {
     "reclaimed": "{actor} took back {n} lead(s) from you",
     "deleted": "{actor} deleted {n} lead(s) you own or work on",
     "restored": "{actor} restored {n} lead(s) you own or work on",
+    "customers_assigned": "{actor} gave you {n} customer(s)",
+    "customers_taken": "{actor} moved {n} of your customer(s) to someone else or the public sea",
 }
 
 

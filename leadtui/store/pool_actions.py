@@ -129,12 +129,13 @@ class _Batch:
     events: list[dict[str, object]] = field(default_factory=list)
     notices: dict[tuple[int, str], list[int]] = field(default_factory=lambda: defaultdict(list))
     batch_id: str = field(default_factory=audit.new_batch_id)
+    entity: str = "lead"  # or "customer": the same batch bookkeeping serves both
 
     def refuse(self, lead_id: int, reason: str) -> None:
         self.refused.append(Refusal(lead_id, reason))
 
     def event(self, lead: Lead, before: dict[str, object], after: dict[str, object], reason: str = "") -> None:
-        self.events.append({"actor_id": self.actor.id, "action": self.action, "entity": "lead",
+        self.events.append({"actor_id": self.actor.id, "action": self.action, "entity": self.entity,
                             "entity_id": lead.id, "before": before, "after": after, "reason": reason,
                             "batch_id": self.batch_id, "pool_id": before.get("pool_id")})
 
@@ -146,14 +147,16 @@ class _Batch:
         audit.record_many(session, self.events)
         for (user_id, kind), ids in self.notices.items():
             # The words are made when the inbox is read, in the reader's language.
-            audit.notify(session, user_id, kind, "lead", ids[0],
+            audit.notify(session, user_id, kind, self.entity, ids[0],
                          json.dumps({"actor": self.actor.name, "n": len(ids)}, ensure_ascii=False))
         summary = summarize(self.action, len(self.done), total, self.refused)
         return BatchResult(self.action, tuple(self.done), tuple(self.refused), self.batch_id, summary)
 
 
 VERBS = {"assign": "assigned", "claim": "claimed", "reclaim": "took back", "return": "returned",
-         "delete": "deleted", "restore": "restored", "purge": "purged", "move": "moved"}
+         "delete": "deleted", "restore": "restored", "purge": "purged", "move": "moved",
+         "owner": "moved", "recycle": "recycled", "tag": "tagged", "lock": "locked", "unlock": "unlocked",
+         "blacklist": "blacklisted"}
 
 
 def summarize(action: str, done: int, total: int, refused: Sequence[Refusal]) -> str:

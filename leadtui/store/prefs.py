@@ -8,11 +8,16 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from leadtui.store.errors import Invalid
-from leadtui.store.fields import DEFAULT_COLUMNS, LEAD_COLUMNS
+from leadtui.store.fields import CUSTOMER_COLUMNS, DEFAULT_COLUMNS, LEAD_COLUMNS
 from leadtui.store.models import UserPref
 
 if TYPE_CHECKING:
     from leadtui.store.service import Store
+
+
+def columns_of(screen: str) -> tuple[str, ...]:
+    """The columns a screen can show: the customer screens theirs, the rest the leads'."""
+    return CUSTOMER_COLUMNS if screen in ("mine", "sea") else LEAD_COLUMNS
 
 
 def get_columns(store: Store, screen: str) -> tuple[str, ...]:
@@ -21,7 +26,7 @@ def get_columns(store: Store, screen: str) -> tuple[str, ...]:
             UserPref.user_id == store.actor.id, UserPref.key == f"columns.{screen}"))
     if value:
         try:
-            columns = tuple(c for c in json.loads(value) if c in LEAD_COLUMNS)
+            columns = tuple(c for c in json.loads(value) if c in columns_of(screen))
         except (ValueError, TypeError):
             columns = ()
         if columns:
@@ -30,7 +35,7 @@ def get_columns(store: Store, screen: str) -> tuple[str, ...]:
 
 
 def set_columns(store: Store, screen: str, columns: list[str] | tuple[str, ...]) -> tuple[str, ...]:
-    unknown = [c for c in columns if c not in LEAD_COLUMNS]
+    unknown = [c for c in columns if c not in columns_of(screen)]
     if unknown:
         raise Invalid("Unknown columns: {columns}", columns=", ".join(unknown))
     if not columns:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from leadtui.store import convert, inbox, leads, pool_actions, pools, prefs, users
+from leadtui.store import convert, customers, inbox, leads, pool_actions, pools, prefs, users
 from leadtui.store.access import Actor, resolve_actor
 from leadtui.store.db import Database
 from leadtui.store.models import Department, Notification
@@ -46,6 +46,21 @@ class Store:
     restore_leads = pool_actions.restore_leads
     purge_leads = pool_actions.purge_leads
     empty_trash = pool_actions.empty_trash
+    # customers and public seas (SPEC 4)
+    count_customers = customers.count_customers
+    list_customers = customers.list_customers
+    customer_ids = customers.customer_ids
+    customer_detail = customers.customer_detail
+    add_customer_followup = customers.add_customer_followup
+    change_owner = customers.change_owner
+    assign_customers = customers.assign_customers
+    claim_customers = customers.claim_customers
+    recycle_customers = customers.recycle_customers
+    tag_customers = customers.tag_customers
+    lock_customers = customers.lock_customers
+    blacklist_customers = customers.blacklist_customers
+    delete_customers = customers.delete_customers
+    list_seas = customers.list_seas
     # inbox and audit (SPEC 6)
     list_notifications = inbox.list_notifications
     mark_read = inbox.mark_read
