@@ -13,13 +13,14 @@ from leadtui.store.fields import LEAD_COLUMNS
 
 
 class ColumnsDialog(Dialog[list[str] | None]):
-    def __init__(self, current: list[str]) -> None:
+    def __init__(self, current: list[str], available: list[str] | None = None) -> None:
         super().__init__()
         self.current = current
+        self.available = list(available or LEAD_COLUMNS)
 
     def compose(self) -> ComposeResult:
         # The chosen columns first, in their order, then the rest.
-        keys = list(self.current) + [k for k in LEAD_COLUMNS if k not in self.current]
+        keys = list(self.current) + [k for k in self.available if k not in self.current]
         with Vertical(id="box"):
             yield Static(t("Columns — space ticks, ctrl+s saves"), classes="dialog-title", markup=False)
             yield SelectionList(*[(label(k), k, k in self.current) for k in keys], id="columns")
@@ -36,7 +37,7 @@ class ColumnsDialog(Dialog[list[str] | None]):
     @on(Button.Pressed, "#ok")
     def action_ok(self) -> None:
         chosen = set(self.query_one(SelectionList).selected)
-        keys = [k for k in list(self.current) + list(LEAD_COLUMNS) if k in chosen]
+        keys = [k for k in list(self.current) + self.available if k in chosen]
         keys = list(dict.fromkeys(keys))
         if not keys:
             self.show_error(t("Choose at least one column"))

@@ -1,26 +1,16 @@
-"""All Leads and Converted Leads: one screen class, two modes (SPEC 2.3, 8)."""
+"""The lead lists: All Leads, Converted Leads, Pool and the trash (SPEC 2.3, 3, 8)."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from rich.cells import cell_len
-from rich.text import Text
-from textual import on
-from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
-from textual.timer import Timer
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Static
 
-from leadtui.display import cell
 from leadtui.i18n import label, source_label, t, translate_bindings
-from leadtui.safe import one_line
-from leadtui.screens.base import StoreCalls
 from leadtui.screens.format import WIDTHS
-from leadtui.store.records import BatchResult, LeadQuery, LeadRow, PoolRecord, UserRecord
-from leadtui.widgets.record_table import Column, RecordTable
-from leadtui.widgets.status_line import StatusLine
+from leadtui.screens.record_list import RecordListScreen
+from leadtui.store.records import LeadQuery, LeadRow, PoolRecord, UserRecord
 
 TITLES = {"all": "All Leads", "converted": "Converted Leads", "pool": "Pool", "trash": "Trash"}
 
@@ -33,19 +23,10 @@ ACTIONS: dict[str, set[str]] = {
 }
 
 
-class LeadListScreen(StoreCalls, Screen[None]):
+class LeadListScreen(RecordListScreen):
     """A list of leads: search, filter, sort, mark, open, process, convert."""
 
-    DEFAULT_CSS = """
-    LeadListScreen #title { height: 1; background: $primary; color: $text; padding: 0 1; }
-    LeadListScreen #search { height: 1; border: none; padding: 0 1; display: none; }
-    LeadListScreen #search.shown { display: block; }
-    LeadListScreen RecordTable { height: 1fr; }
-    """
-
     BINDINGS = [
-        Binding("slash", "search", "Search", id="leads.search"),
-        Binding("f", "filter", "Filter", id="leads.filter"),
         Binding("p", "process", "Process", id="leads.process"),
         Binding("v", "convert", "Convert", id="leads.convert"),
         Binding("c", "claim", "Claim", id="leads.claim"),
@@ -57,56 +38,48 @@ class LeadListScreen(StoreCalls, Screen[None]):
         Binding("T", "trash", "Trash", show=False, id="leads.trash"),
         Binding("u", "restore", "Restore", id="leads.restore"),
         Binding("X", "purge", "Purge", id="leads.purge"),
-        Binding("A", "mark_all", "Mark all", show=False, id="leads.mark_all"),
-        Binding("U", "clear_marks", "Clear marks", show=False, id="leads.clear_marks"),
-        Binding("C", "columns", "Columns", show=False, id="leads.columns"),
-        Binding("ctrl+r", "reload", "Reload", show=False, id="leads.reload"),
-        Binding("escape", "clear_search", "Clear search", show=False, id="leads.clear_search"),
     ]
 
+    widths = WIDTHS
+    search_hint = "Search the 17 fields — Enter to go to the list, Esc to clear"
+
     def __init__(self, screen_kind: str) -> None:
-        super().__init__(name=screen_kind)
-        translate_bindings(self)
-        self.screen_kind = screen_kind
         self.query_spec = LeadQuery(screen=screen_kind,
                                     sort="converted_at" if screen_kind == "converted" else "submitted_at")
-        self._loaded = False
+        super().__init__(screen_kind)
+        translate_bindings(self)
         self.pools: list[PoolRecord] = []
         self.pool: PoolRecord | None = None
-        self._search_timer: Timer | None = None
 
-    # ------------------------------------------------------------------ layout
+    def count(self, query: LeadQuery) -> int:
+        return self.app.store.count_leads(query)
 
-    def compose(self) -> ComposeResult:
-        yield Static("", id="title", markup=False)
-        yield Input(placeholder=t("Search the 17 fields — Enter to go to the list, Esc to clear"),
-                    id="search")
-        table = RecordTable(format_cell=cell, id="table")
-        table.loading_text = t("loading…")
-        table.sort_key = self.query_spec.sort
-        table.sort_descending = self.query_spec.descending
-        table.highlight_field = lambda record: getattr(record, "matched_field", None)
-        yield table
-        yield StatusLine(id="status")
-        yield Footer()
+    def page(self, query: LeadQuery, offset: int, limit: int) -> list[LeadRow]:
+        return self.app.store.list_leads(query, offset, limit)
 
-    @property
-    def table(self) -> RecordTable:
-        return self.query_one(RecordTable)
+    def ids(self, query: LeadQuery) -> list[int]:
+        return self.app.store.lead_ids(query)
 
-    @property
-    def status(self) -> StatusLine:
-        return self.query_one(StatusLine)
+    def open_record(self, record_id: int) -> None:
+        from leadtui.screens.detail import LeadDetailScreen
+
+        self.app.push_screen(LeadDetailScreen(record_id))
+
+    def ready(self) -> bool:
+        return self.screen_kind != "pool" or self.query_spec.pool_id is not None
+
+    def is_modal_like(self) -> bool:
+        return self.screen_kind == "trash"
+
+    def title_parts(self) -> list[str]:
+        title = t(TITLES[self.screen_kind])
+        if self.pool is not None:
+            title = t("{title}: {name}", title=title, name=self.pool.name)
+        return [title]
 
     def on_mount(self) -> None:
-        user = self.app.store.user
-        self.status.set(who=f"{user.name} @{user.login}", role=user.role, database=self.app.store.db.describe())
-        self._update_title()
-        self.call_store(self.app.store.get_columns, self.screen_kind, done=self._set_columns)
+        super().on_mount()
         self.call_store(self.app.store.list_pools, done=self._pools_loaded)
-        if self.screen_kind != "pool":
-            self.reload()
-        self.table.focus()
 
     def _pools_loaded(self, pools: list[PoolRecord]) -> None:
         self.pools = pools
@@ -121,31 +94,9 @@ class LeadListScreen(StoreCalls, Screen[None]):
     def use_pool(self, pool: PoolRecord) -> None:
         self.pool = pool
         self.query_spec = replace(self.query_spec, pool_id=pool.id)
-        self._update_title()
+        self.update_title()
         self.reload()
         self.refresh_bindings()
-
-    def on_screen_resume(self) -> None:
-        # Back from a dialog, the detail, the trash or another screen: what was done
-        # there (or by other operators meanwhile) shows, the cursor and marks stay.
-        if self._loaded:
-            self.reload(keep_cursor=True)
-
-    def _set_columns(self, keys: tuple[str, ...]) -> None:
-        self.table.set_columns([Column(k, label(k), max(WIDTHS[k], cell_len(label(k)) + 2)) for k in keys])
-
-    def _update_title(self) -> None:
-        q = self.query_spec
-        parts = [t(TITLES[self.screen_kind])]
-        if self.pool is not None:
-            parts[0] = t("{title}: {name}", title=parts[0], name=self.pool.name)
-        if q.text:
-            parts.append(t("search: {text}", text=q.text))
-        filters = self.filter_summary()
-        if filters:
-            parts.append(t("filter: {text}", text=filters))
-        self.query_one("#title", Static).update(Text(one_line(" · ".join(parts)), no_wrap=True,
-                                                     overflow="ellipsis"))
 
     def filter_summary(self) -> str:
         q = self.query_spec
@@ -162,108 +113,6 @@ class LeadListScreen(StoreCalls, Screen[None]):
             parts.append(t("owner {owner}", owner=q.owner if q.owner != "-" else t("nobody")))
         return t(", ").join(parts)
 
-    # ------------------------------------------------------------------ data
-
-    def reload(self, keep_cursor: bool = False) -> None:
-        """Count the rows of the current query; the table then asks for its pages."""
-        query = self.query_spec
-        if query.screen == "pool" and query.pool_id is None:
-            return
-        self.status.set(shown=None)
-
-        def counted(total: int) -> None:
-            if query != self.query_spec:
-                return  # the operator typed on; a newer count is under way
-            self._loaded = True
-            self.table.reset(total, keep_cursor=keep_cursor)
-            self.status.set(shown=total, marked=len(self.table.marks))
-
-        self.call_store(self.app.store.count_leads, query, done=counted, group="count", exclusive=True)
-        self.refresh_unread()
-
-    def refresh_unread(self) -> None:
-        self.call_store(self.app.store.unread_count, done=lambda n: self.status.set(unread=n), group="unread",
-                        exclusive=True)
-
-    @on(RecordTable.PageWanted)
-    def fetch_page(self, message: RecordTable.PageWanted) -> None:
-        table, page, generation = message.table, message.page, message.generation
-        self.call_store(self.app.store.list_leads, self.query_spec, page * table.PAGE_SIZE, table.PAGE_SIZE,
-                        done=lambda rows: table.supply(generation, page, rows), group=f"page-{page}")
-
-    def set_query(self, **changes: object) -> None:
-        self.query_spec = replace(self.query_spec, **changes)
-        self.table.sort_key = self.query_spec.sort
-        self.table.sort_descending = self.query_spec.descending
-        self._update_title()
-        self.reload()
-
-    @on(RecordTable.SortChanged)
-    def sort_changed(self, message: RecordTable.SortChanged) -> None:
-        self.set_query(sort=message.key, descending=message.descending)
-
-    @on(RecordTable.MarksChanged)
-    def marks_changed(self, message: RecordTable.MarksChanged) -> None:
-        self.status.set(marked=message.count)
-
-    @on(RecordTable.Opened)
-    def open_detail(self, message: RecordTable.Opened) -> None:
-        from leadtui.screens.detail import LeadDetailScreen
-
-        self.app.push_screen(LeadDetailScreen(message.record_id))
-
-    # ------------------------------------------------------------------ search
-
-    def action_search(self) -> None:
-        search = self.query_one("#search", Input)
-        search.add_class("shown")
-        search.focus()
-
-    @on(Input.Changed, "#search")
-    def search_changed(self, event: Input.Changed) -> None:
-        # Results follow the typing; a short pause avoids a query per keystroke.
-        if self._search_timer is not None:
-            self._search_timer.stop()
-        text = event.value
-        self._search_timer = self.set_timer(0.15, lambda: self._apply_search(text))
-
-    def _apply_search(self, text: str) -> None:
-        if text != self.query_spec.text:
-            self.set_query(text=text)
-
-    @on(Input.Submitted, "#search")
-    def search_submitted(self, event: Input.Submitted) -> None:
-        self._apply_search(event.value)
-        self.table.focus()
-
-    def action_clear_search(self) -> None:
-        search = self.query_one("#search", Input)
-        if search.has_focus and search.value:
-            search.value = ""
-            return
-        if search.has_focus or self.query_spec.text:
-            search.value = ""
-            search.remove_class("shown")
-            self._apply_search("")
-            self.table.focus()
-        elif self.screen_kind == "trash":
-            self.dismiss(None)  # the trash is opened over a list: Esc goes back
-
-    # ------------------------------------------------------------------ marks
-
-    def action_mark_all(self) -> None:
-        def marked(ids: list[int]) -> None:
-            self.table.set_marks(set(ids))
-            self.app.notify(t("Marked {n} rows", n=f"{len(ids):,}"))
-
-        self.call_store(self.app.store.lead_ids, self.query_spec, done=marked, group="mark", exclusive=True)
-
-    def action_clear_marks(self) -> None:
-        self.table.set_marks(set())
-
-    def action_reload(self) -> None:
-        self.reload(keep_cursor=True)
-
     # ------------------------------------------------------------------ dialogs
 
     def action_filter(self) -> None:
@@ -275,15 +124,6 @@ class LeadListScreen(StoreCalls, Screen[None]):
                                sources=result.sources, statuses=result.statuses, owner=result.owner)
 
         self.app.push_screen(FilterDialog(self.query_spec), callback=apply)
-
-    def action_columns(self) -> None:
-        from leadtui.screens.columns import ColumnsDialog
-
-        def chosen(keys: list[str] | None) -> None:
-            if keys:
-                self.call_store(self.app.store.set_columns, self.screen_kind, keys, done=self._set_columns)
-
-        self.app.push_screen(ColumnsDialog([c.key for c in self.table.columns]), callback=chosen)
 
     def _cursor_lead(self) -> LeadRow | None:
         record = self.table.cursor_record
@@ -311,43 +151,27 @@ class LeadListScreen(StoreCalls, Screen[None]):
 
     # ------------------------------------------------------------------ pool actions
 
-    def _batch_done(self, result: BatchResult) -> None:
-        """Report what a batch did; unmark what it changed; show the new state."""
-        self.app.notify(result.summary, severity="information" if result.done else "warning",
-                        timeout=8 if result.refused else 4)
-        self.table.set_marks(self.table.marks - set(result.done))
-        self.reload(keep_cursor=True)
-
-    def _targets(self) -> list[int]:
-        ids = self.table.target_ids()
-        if not ids:
-            self.app.notify(t("No lead under the cursor"), severity="warning")
-        return ids
-
-    def _run_batch(self, method: object, ids: list[int], *args: object) -> None:
-        self.call_store(method, ids, *args, done=self._batch_done, group="batch")  # type: ignore[arg-type]
-
     def action_claim(self) -> None:
-        ids = self._targets()
+        ids = self.targets()
         if ids:
-            self._run_batch(self.app.store.claim_leads, ids)
+            self.run_batch(self.app.store.claim_leads, ids)
 
     def action_reclaim(self) -> None:
-        ids = self._targets()
+        ids = self.targets()
         if ids:
-            self._run_batch(self.app.store.reclaim_leads, ids)
+            self.run_batch(self.app.store.reclaim_leads, ids)
 
     def action_assign(self) -> None:
         from leadtui.screens.pool_dialogs import AssignDialog
 
-        ids = self._targets()
+        ids = self.targets()
         if not ids:
             return
 
         def chosen(answer: tuple[list[str], str | None] | None) -> None:
             if answer is not None:
                 users, pool = answer
-                self._run_batch(self.app.store.assign_leads, ids, users, pool)
+                self.run_batch(self.app.store.assign_leads, ids, users, pool)
 
         def ask(users: list[UserRecord]) -> None:
             others = [p for p in self.pools if self.pool is None or p.id != self.pool.id]
@@ -358,7 +182,7 @@ class LeadListScreen(StoreCalls, Screen[None]):
     def action_return_leads(self) -> None:
         from leadtui.screens.pool_dialogs import ReturnDialog
 
-        ids = self._targets()
+        ids = self.targets()
         if not ids:
             return
         pool = self.pool
@@ -370,30 +194,22 @@ class LeadListScreen(StoreCalls, Screen[None]):
         def chosen(answer: tuple[str, str | None] | None) -> None:
             if answer is not None:
                 reason, to_pool = answer
-                self._run_batch(self.app.store.return_leads, ids, reason, to_pool)
+                self.run_batch(self.app.store.return_leads, ids, reason, to_pool)
 
         self.app.push_screen(ReturnDialog(len(ids), pool, self.pools), callback=chosen)
 
-    def _confirm_batch(self, question: str, confirm: str, method: object) -> None:
-        from leadtui.screens.pool_dialogs import ConfirmDialog
-
-        ids = self._targets()
-        if ids:
-            self.app.push_screen(ConfirmDialog(question.format(n=len(ids)), confirm),
-                                 callback=lambda yes: yes and self._run_batch(method, ids))
-
     def action_delete(self) -> None:
-        self._confirm_batch(t("Move {n} lead(s) to the trash? Their owners are told."), t("Delete"),
+        self.confirm_batch(t("Move {n} lead(s) to the trash? Their owners are told."), t("Delete"),
                             self.app.store.delete_leads)
 
     def action_purge(self) -> None:
-        self._confirm_batch(t("Delete {n} lead(s) for good? This cannot be undone."), t("Purge"),
+        self.confirm_batch(t("Delete {n} lead(s) for good? This cannot be undone."), t("Purge"),
                             self.app.store.purge_leads)
 
     def action_restore(self) -> None:
-        ids = self._targets()
+        ids = self.targets()
         if ids:
-            self._run_batch(self.app.store.restore_leads, ids)
+            self.run_batch(self.app.store.restore_leads, ids)
 
     def action_trash(self) -> None:
         self.app.push_screen(LeadListScreen("trash"))
