@@ -11,17 +11,9 @@ from textual.screen import Screen
 
 from leadtui import safe
 from leadtui.i18n import t, translate_bindings
+from leadtui.screens.customers import CustomerListScreen
 from leadtui.screens.leads import LeadListScreen
-from leadtui.screens.placeholder import PlaceholderScreen
 from leadtui.store.service import Store
-
-
-def _customers() -> Screen[None]:
-    return PlaceholderScreen("My Customers", "The My Customers screen is not built yet.")
-
-
-def _sea() -> Screen[None]:
-    return PlaceholderScreen("Public Sea", "The Public Sea screen is not built yet.")
 
 
 class LeadApp(App[None]):
@@ -31,8 +23,8 @@ class LeadApp(App[None]):
         "all": lambda: LeadListScreen("all"),
         "converted": lambda: LeadListScreen("converted"),
         "pool": lambda: LeadListScreen("pool"),
-        "customers": _customers,
-        "sea": _sea,
+        "customers": lambda: CustomerListScreen("mine"),
+        "sea": lambda: CustomerListScreen("sea"),
     }
     BINDINGS = [
         Binding("1", "switch_mode('all')", "All Leads", show=False, id="app.all"),

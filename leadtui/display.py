@@ -14,6 +14,8 @@ def cell(key: str, value: object) -> str:
         return value.strftime("%Y-%m-%d %H:%M")
     if key == "source":
         return source_label(str(value))
-    if key in ("status", "kind", "role", "customer_kind"):
+    if isinstance(value, bool):
+        return "✓" if value else ""
+    if key in ("status", "kind", "role", "customer_kind", "stage"):
         return label(str(value))
     return str(value)

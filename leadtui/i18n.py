@@ -82,6 +82,11 @@ EN_WORDS: dict[str, str] = {
     "converted": "Converted", "note": "Note", "call": "Call", "reply": "Reply",
     "visit": "Visit", "admin": "admin", "manager": "manager", "sales": "sales",
     "enterprise": "Enterprise", "individual": "Individual",
+    "name": "Name", "kind": "Kind", "external_id": "External id", "stage": "Stage",
+    "public_sea": "Public sea", "locked": "Locked", "created_at": "Created",
+    "first_inquiry": "First inquiry", "unassigned": "Unassigned", "following": "Following",
+    "blacklisted": "Blacklisted", "new": "New", "contacted": "Contacted", "qualified": "Qualified",
+    "proposal": "Proposal", "won": "Won", "lost": "Lost",
 }
 
 ZH_WORDS: dict[str, str] = {
@@ -99,6 +104,10 @@ ZH_WORDS: dict[str, str] = {
     "pooled": "待分配", "assigned": "已分配", "converted": "已转化", "note": "备注",
     "call": "电话", "reply": "回复", "visit": "拜访", "admin": "管理员", "manager": "经理",
     "sales": "销售", "enterprise": "企业客户", "individual": "个人客户",
+    "name": "客户名称", "kind": "类型", "external_id": "外部编号", "stage": "阶段", "public_sea": "公海",
+    "locked": "锁定", "created_at": "创建时间", "first_inquiry": "首咨", "unassigned": "待分配",
+    "following": "跟进中", "blacklisted": "黑名单", "new": "新客户", "contacted": "已联系",
+    "qualified": "已确认", "proposal": "方案", "won": "赢单", "lost": "输单",
 }
 
 

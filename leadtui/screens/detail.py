@@ -16,7 +16,7 @@ from leadtui.i18n import label, t, translate_bindings
 from leadtui.safe import multi_line, one_line
 from leadtui.screens.base import StoreCalls
 from leadtui.store.fields import LEAD_COLUMNS
-from leadtui.store.records import AuditRecord, LeadDetail
+from leadtui.store.records import AuditRecord, FollowUpRecord, LeadDetail
 
 # Audit fields shown in the history, in this order; ids only where no name is kept.
 _HISTORY_KEYS = ("owner", "pool", "status", "customer_id", "deleted", "handled", "kind")
@@ -72,8 +72,8 @@ class LeadDetailScreen(StoreCalls, Screen[None]):
             title += " · " + t("{n} days of protection left", n=detail.protect_days_left)
         self.query_one("#title", Static).update(Text(one_line(title)))
         self.query_one("#fields", Static).update(self._fields_table(detail))
-        self.query_one("#followups", Static).update(self._followups(detail))
-        self.query_one("#history", Static).update(self._history(detail.history))
+        self.query_one("#followups", Static).update(followups_text(detail.followups))
+        self.query_one("#history", Static).update(history_text(detail.history))
         self.refresh_bindings()
 
     def _fields_table(self, detail: LeadDetail) -> Table:
@@ -85,49 +85,6 @@ class LeadDetailScreen(StoreCalls, Screen[None]):
             value = cell(key, detail.row.get(key))
             table.add_row(Text(label(key)), Text(multi_line(value) if key == "message" else one_line(value)))
         return table
-
-    def _followups(self, detail: LeadDetail) -> Text:
-        if not detail.followups:
-            return Text(t("No follow-ups yet."), style="dim")
-        text = Text()
-        for f in detail.followups:
-            head = f"{f.at:%Y-%m-%d %H:%M}  {label(f.kind)}  @{one_line(f.author)}"
-            if f.kind == "call":
-                if f.duration_s is not None:
-                    head += "  " + t("{m} min {s} s", m=f.duration_s // 60, s=f.duration_s % 60)
-                if f.outcome:
-                    head += "  " + t("outcome: {outcome}", outcome=one_line(f.outcome))
-            text.append(head + "\n", style="bold")
-            if f.text:
-                text.append("  " + multi_line(f.text).replace("\n", "\n  ") + "\n")
-        return text
-
-    def _history(self, events: tuple[AuditRecord, ...]) -> Text:
-        if not events:
-            return Text(t("No changes recorded."), style="dim")
-        text = Text()
-        for e in events:
-            changes = []
-            for key in _HISTORY_KEYS:
-                before, after = e.before.get(key), e.after.get(key)
-                if before != after and (before is not None or after is not None):
-                    changes.append(f"{label(key)}: {self._value(key, before)} → {self._value(key, after)}")
-            line = f"{e.at:%Y-%m-%d %H:%M}  {t(e.action)}  @{e.actor or '-'}"
-            text.append(one_line(line), style="bold")
-            if changes:
-                text.append("  " + one_line("; ".join(changes)))
-            if e.reason:
-                text.append("  " + one_line(t("reason: {reason}", reason=e.reason)))
-            text.append("\n")
-        return text
-
-    @staticmethod
-    def _value(key: str, value: object) -> str:
-        if value is None or value == "":
-            return "-"
-        if isinstance(value, bool):
-            return t("yes") if value else t("no")
-        return cell("source" if key == "source" else "status" if key in ("status", "kind") else key, value)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "process":
@@ -155,3 +112,50 @@ class LeadDetailScreen(StoreCalls, Screen[None]):
         from leadtui.screens.convert import ConvertDialog
 
         self.app.push_screen(ConvertDialog(self.lead_id), callback=lambda ok: ok and self.load())
+
+
+def followups_text(followups: tuple[FollowUpRecord, ...]) -> Text:
+    """A record's follow-ups, newest first (leads and customers alike)."""
+    if not followups:
+        return Text(t("No follow-ups yet."), style="dim")
+    text = Text()
+    for f in followups:
+        head = f"{f.at:%Y-%m-%d %H:%M}  {label(f.kind)}  @{one_line(f.author)}"
+        if f.kind == "call":
+            if f.duration_s is not None:
+                head += "  " + t("{m} min {s} s", m=f.duration_s // 60, s=f.duration_s % 60)
+            if f.outcome:
+                head += "  " + t("outcome: {outcome}", outcome=one_line(f.outcome))
+        text.append(head + "\n", style="bold")
+        if f.text:
+            text.append("  " + multi_line(f.text).replace("\n", "\n  ") + "\n")
+    return text
+
+
+def history_text(events: tuple[AuditRecord, ...]) -> Text:
+    """The ownership history from the audit trail, oldest first."""
+    if not events:
+        return Text(t("No changes recorded."), style="dim")
+    text = Text()
+    for e in events:
+        changes = []
+        for key in _HISTORY_KEYS:
+            before, after = e.before.get(key), e.after.get(key)
+            if before != after and (before is not None or after is not None):
+                changes.append(f"{label(key)}: {_value(key, before)} → {_value(key, after)}")
+        line = f"{e.at:%Y-%m-%d %H:%M}  {t(e.action)}  @{e.actor or '-'}"
+        text.append(one_line(line), style="bold")
+        if changes:
+            text.append("  " + one_line("; ".join(changes)))
+        if e.reason:
+            text.append("  " + one_line(t("reason: {reason}", reason=e.reason)))
+        text.append("\n")
+    return text
+
+
+def _value(key: str, value: object) -> str:
+    if value is None or value == "":
+        return "-"
+    if isinstance(value, bool):
+        return t("yes") if value else t("no")
+    return cell("source" if key == "source" else "status" if key in ("status", "kind") else key, value)

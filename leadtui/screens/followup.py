@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from textual import on
 from textual.app import ComposeResult
@@ -30,14 +31,17 @@ def parse_duration(text: str) -> int | None:
 
 
 class FollowUpDialog(Dialog[FollowUpRecord | None]):
-    def __init__(self, lead_id: int, order_no: str) -> None:
+    def __init__(self, lead_id: int, order_no: str, save: Callable[..., FollowUpRecord] | None = None) -> None:
+        """`save(id, kind, text, duration, outcome)` stores it: a lead's by default,
+        a customer's when the customer screens pass theirs."""
         super().__init__()
         self.lead_id = lead_id
         self.order_no = order_no
+        self.save = save
 
     def compose(self) -> ComposeResult:
         with Vertical(id="box"):
-            yield Static(t("Process / reply — lead {order_no}", order_no=one_line(self.order_no)),
+            yield Static(t("Process / reply — {name}", name=one_line(self.order_no)),
                          classes="dialog-title", markup=False)
             yield Label(t("Kind"), markup=False)
             yield Select([(label(k), k) for k in FOLLOWUP_KINDS], value="note", allow_blank=False, id="kind")
@@ -74,11 +78,11 @@ class FollowUpDialog(Dialog[FollowUpRecord | None]):
                 self.show_error(t("Write the duration as seconds (95) or minutes:seconds (1:35)"))
                 return
             outcome = self.query_one("#outcome", Input).value
-        self.call_store(self.app.store.add_followup, self.lead_id, kind, text, duration, outcome,
+        self.call_store(self.save or self.app.store.add_followup, self.lead_id, kind, text, duration, outcome,
                         done=self._saved, failed=self.show_error)
 
     def _saved(self, record: FollowUpRecord) -> None:
-        self.app.notify(t("Follow-up saved on lead {order_no}", order_no=self.order_no))
+        self.app.notify(t("Follow-up saved on {name}", name=self.order_no))
         self.dismiss(record)
 
     @on(Button.Pressed, "#cancel")

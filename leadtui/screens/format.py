@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from leadtui.store.fields import LEAD_COLUMNS
+from leadtui.store.fields import CUSTOMER_COLUMNS, LEAD_COLUMNS
 
 # Default cell widths in terminal cells (a CJK character takes two).
 WIDTHS: dict[str, int] = {
@@ -14,3 +14,11 @@ WIDTHS: dict[str, int] = {
 }
 assert set(WIDTHS) == set(LEAD_COLUMNS)
 
+
+CUSTOMER_WIDTHS: dict[str, int] = {
+    "name": 22, "kind": 10, "nickname": 10, "company": 18, "mobile": 11, "phone": 13, "email": 22,
+    "wechat": 12, "qq": 11, "address": 24, "website": 20, "external_id": 10, "status": 8, "stage": 9,
+    "owner": 8, "public_sea": 8, "locked": 4, "tags": 12, "source": 8, "created_at": 16, "assigned_at": 16,
+    "last_followup_at": 16, "protect_until": 16,
+}
+assert set(CUSTOMER_WIDTHS) == set(CUSTOMER_COLUMNS)

@@ -12,7 +12,6 @@ from textual.widgets import Static
 from leadtui.i18n import t
 from leadtui.screens.dialog import Dialog
 
-
 # Keys every terminal program has, left out so the list fits 80x24 (the palette,
 # ctrl+p, still lists everything).
 _GENERIC = {"focus_next", "focus_previous", "page_left", "page_right"}

@@ -294,11 +294,12 @@ def _sea_names(session: Session) -> dict[int, str]:
 
 
 def customers_held(session: Session, user_ids: Sequence[int]) -> dict[int, int]:
-    """How many customers each user owns now (the per-user customer holding cap)."""
+    """How many customers each user works now (the per-user customer holding cap):
+    those following, as add_customer counts them; blacklisted ones do not count."""
     counts = {u: 0 for u in user_ids}
     counts.update(dict(session.execute(
         select(Customer.owner_id, func.count()).where(Customer.owner_id.in_(list(user_ids)),
-                                                      Customer.deleted_at.is_(None))
+                                                      Customer.status == "following", Customer.deleted_at.is_(None))
         .group_by(Customer.owner_id)).all()))
     return counts
 
@@ -381,56 +382,67 @@ def _give(store: Store, action: str, customer_ids: Sequence[int], to_logins: Seq
         seas = {p.id: p for p in session.scalars(select(Pool).where(Pool.kind == "sea"))}
         sea_names = {i: p.name for i, p in seas.items()}
         user_room, user_caps = _user_room(session, target_ids)
-        groups: dict[int | None, list[Any]] = defaultdict(list)
+        given: dict[int, int] = defaultdict(int)
+        # (sea, in the sea): owned customers keep their sea for the protection period.
+        groups: dict[tuple[int | None, bool], list[Any]] = defaultdict(list)
         for c in rows:
             role = standing.role(c)
             in_sea = c.owner_id is None
             allowed = (role in ("admin", "sea_admin") if action == "assign" or in_sea
                        else role in ("admin", "owner", "manager"))
-            if not allowed:
+            if action == "assign" and not in_sea:
+                batch.refuse(c.id, t("not in a public sea"))
+            elif not allowed:
                 batch.refuse(c.id, t("only its owner, their manager or an admin may give customer {name} away",
                                      name=c.name) if not in_sea else
                              t("only an admin of the public sea may assign its customers"))
             elif c.status == "blacklisted":
                 batch.refuse(c.id, t("blacklisted"))
-            elif action == "assign" and not in_sea:
-                batch.refuse(c.id, t("not in a public sea"))
             else:
-                groups[c.public_sea_id if in_sea else None].append(c)
-        for sea_id, group in groups.items():
+                groups[(c.public_sea_id, in_sea)].append(c)
+        turn = 0
+        for (sea_id, in_sea), group in groups.items():
             sea = seas.get(sea_id) if sea_id is not None else None
+            # The users' own caps are shared by every group of the batch; a sea's cap
+            # counts only the customers taken out of that sea.
             room = dict(user_room)
-            if sea is not None and sea.holding_cap is not None:
+            if in_sea and sea is not None and sea.holding_cap is not None:
                 sea_room = room_for(sea.holding_cap, _sea_held(session, sea, target_ids))
                 room = {u: min(room[u], sea_room[u]) for u in target_ids}
+            # Each group starts where the last one stopped, so the batch stays even.
+            order = target_ids[turn:] + target_ids[:turn]
             plan, unplaced, skipped = round_robin(
-                group, target_ids, room,
+                group, order, room,
                 skip=lambda c: t("{user}'s already", user=names.get(c.owner_id, "?"))
                 if target_ids == [c.owner_id] else None,
                 avoid=lambda c: c.owner_id)
+            placed = sum(len(v) for v in plan.values())
+            turn = (turn + placed) % len(target_ids)
             for c, reason in skipped:
                 batch.refuse(c.id, reason)
-            for c in unplaced:
-                words = [_cap_words(names.get(u, "?"), user_caps[u]) for u in target_ids if u in user_caps]
-                if sea is not None and sea.holding_cap is not None:
-                    words.append(t("at most {cap} customers each from public sea {pool}", cap=sea.holding_cap,
-                                   pool=sea.name))
-                batch.refuse(c.id, "; ".join(words) or t("nobody has room"))
             for target in targets:
                 chosen = plan.get(target.id, [])
                 changed = _update(session, [c.id for c in chosen], [Customer.deleted_at.is_(None)],
-                                  _new_owner_values(target.id, now, sea or (seas.get(chosen[0].public_sea_id)
-                                                                           if chosen else None)))
+                                  _new_owner_values(target.id, now, sea))
                 for c in chosen:
                     if c.id not in changed:
                         batch.refuse(c.id, t("taken by someone else"))
                         continue
+                    user_room[target.id] -= 1
+                    given[target.id] += 1
                     before = _state(c, names, sea_names)
                     batch.done.append(c.id)
                     batch.event(c, before, {**before, "owner_id": target.id, "owner": target.login,
                                             "status": "following"})
                     batch.notify(target.id, "customers_assigned", c.id)
                     batch.notify(c.owner_id, "customers_taken", c.id)
+            for c in unplaced:
+                words = [_cap_words(names.get(u, "?"), (user_caps[u][0] + given[u], user_caps[u][1]))
+                         for u in target_ids if u in user_caps]
+                if in_sea and sea is not None and sea.holding_cap is not None:
+                    words.append(t("at most {cap} customers each from public sea {pool}", cap=sea.holding_cap,
+                                   pool=sea.name))
+                batch.refuse(c.id, "; ".join(words) or t("nobody has room"))
         return batch.finish(session, len(ids))
 
 
@@ -456,6 +468,8 @@ def claim_customers(store: Store, customer_ids: Sequence[int]) -> BatchResult:
                 batch.refuse(c.id, t("yours already"))
             elif c.owner_id is not None or sea is None:
                 batch.refuse(c.id, t("taken by someone else"))
+            elif c.status == "blacklisted":
+                batch.refuse(c.id, t("blacklisted"))
             elif standing.role(c) not in ("admin", "sea_admin", "sea_member"):
                 batch.refuse(c.id, t("{user} is not a member of public sea {pool}", user=actor.name, pool=sea.name))
             elif cooling := cooldown_refusal(sea, actor.id, actor.name, c.previous_owner_id, c.released_at, now):
@@ -469,10 +483,14 @@ def claim_customers(store: Store, customer_ids: Sequence[int]) -> BatchResult:
             held = _sea_held(session, sea, [actor.id])[actor.id] if sea.holding_cap is not None else 0
             today = claimed_today(session, sea, actor.id, now) if sea.daily_claim_limit is not None else 0
             room, why = claim_room(sea, actor.name, held, today)
-            if user_room[actor.id] < room:
-                room, why = user_room[actor.id], _cap_words(actor.name, user_caps[actor.id])
+            capped = user_room[actor.id] < room
+            if capped:
+                room = user_room[actor.id]
             take, over = candidates[:room], candidates[room:]
             user_room[actor.id] -= len(take)
+            if capped:  # what they will own once these are taken
+                cap = user_caps[actor.id][1]
+                why = _cap_words(actor.name, (cap - user_room[actor.id], cap))
             for c in over:
                 batch.refuse(c.id, why)
             changed = _update(session, [c.id for c in take],
@@ -526,6 +544,8 @@ def recycle_customers(store: Store, customer_ids: Sequence[int], sea: str | int 
             target = chosen.id if chosen is not None else c.public_sea_id
             if c.owner_id is None:
                 batch.refuse(c.id, t("in the public sea already"))
+            elif c.status == "blacklisted":  # the sea would take it off the blacklist
+                batch.refuse(c.id, t("blacklisted"))
             elif c.locked:
                 batch.refuse(c.id, t("locked: unlock it first"))
             elif target is None:
@@ -612,6 +632,8 @@ def _flag_leads(session: Session, c: Any) -> None:
     conds = []
     if c.mobile_norm:
         conds.append(Lead.mobile == c.mobile_norm)
+    if c.email_norm:
+        conds.append(func.lower(Lead.email) == c.email_norm)
     conds.append(Lead.customer_id == c.id)
     leads = session.execute(select(Lead.id, Lead.tags).where(
         or_(*conds), Lead.status != "converted", Lead.deleted_at.is_(None))).all()

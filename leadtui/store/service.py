@@ -9,7 +9,18 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from leadtui.store import convert, customers, inbox, leads, pool_actions, pools, prefs, users
+from leadtui.store import (
+    convert,
+    customer_dupes,
+    customer_merge,
+    customers,
+    inbox,
+    leads,
+    pool_actions,
+    pools,
+    prefs,
+    users,
+)
 from leadtui.store.access import Actor, resolve_actor
 from leadtui.store.db import Database
 from leadtui.store.models import Department, Notification
@@ -60,6 +71,9 @@ class Store:
     lock_customers = customers.lock_customers
     blacklist_customers = customers.blacklist_customers
     delete_customers = customers.delete_customers
+    check_new_customer = customer_dupes.check_new_customer
+    add_customer = customer_dupes.add_customer
+    merge_customers = customer_merge.merge_customers
     list_seas = customers.list_seas
     # inbox and audit (SPEC 6)
     list_notifications = inbox.list_notifications
