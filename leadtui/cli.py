@@ -661,7 +661,6 @@ app.add_typer(customers_app, name="customers")
 app.add_typer(seas_app, name="seas")
 
 CustomerIdsArg = Annotated[list[int], typer.Argument(help="Customer ids.")]
-CUSTOMER_TABLE = ("name", "kind", "mobile", "company", "status", "stage", "owner", "public_sea", "tags")
 
 
 def _customer_cell(key: str, value: Any) -> str:
@@ -697,6 +696,7 @@ def customers_list(
     db: DbOpt = None, as_: AsOpt = None, json_: JsonOpt = False,
 ) -> None:
     """List customers as My Customers / the Public Sea show them."""
+    from leadtui.store.fields import DEFAULT_COLUMNS
     from leadtui.store.records import CustomerQuery
 
     scopes = [name for name, given in (("mine", mine), ("dept", dept), ("sea", sea is not None),
@@ -720,7 +720,8 @@ def customers_list(
             print_json([{"id": r.id, **r.values, "matched_field": r.matched_field} for r in rows])
             return
         total = store.count_customers(q)
-        columns = ["id", *CUSTOMER_TABLE] + (["matched"] if query else [])
+        shown = DEFAULT_COLUMNS["sea" if q.scope == "sea" else "mine"]
+        columns = ["id", *shown] + (["matched"] if query else [])
         print_table([i18n.label(c) if c != "matched" else t("Matched") for c in columns],
                     [[r.id if c == "id" else i18n.label(r.matched_field or "") if c == "matched"
                       else _customer_cell(c, r.get(c)) for c in columns] for r in rows])

@@ -135,12 +135,13 @@ def _conditions(session: Session, actor: Actor, q: CustomerQuery) -> list[Column
             conds.append(column >= since)
         if until:
             conds.append(column <= until)
+    if q.tags_match not in ("any", "all"):
+        raise Invalid("Tags match any or all, not {value}", value=q.tags_match)
     if q.tags:
         wrapped = literal(",") + func.coalesce(Customer.tags, "") + literal(",")
         tag_conds = [wrapped.like(_like("," + tag.strip() + ","), escape="\\") for tag in q.tags if tag.strip()]
-        if q.tags_match not in ("any", "all"):
-            raise Invalid("Tags match any or all, not {value}", value=q.tags_match)
-        conds.append(or_(*tag_conds) if q.tags_match == "any" else and_(*tag_conds))
+        if tag_conds:
+            conds.append(or_(*tag_conds) if q.tags_match == "any" else and_(*tag_conds))
     if q.sources:
         conds.append(Customer.source.in_(q.sources))
     for stage in q.stages:
