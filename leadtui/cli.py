@@ -259,6 +259,35 @@ def users_add(
             out.print(t("Added {login} ({role}).", login=user.login, role=user.role))
 
 
+@users_app.command("set")
+def users_set(
+    login: str,
+    name: Annotated[str | None, typer.Option("--name", help="Display name.")] = None,
+    role: Annotated[str | None, typer.Option("--role", help="admin, manager or sales.")] = None,
+    dept: Annotated[str | None, typer.Option("--dept", help="Department (\"\" for none).")] = None,
+    customer_cap: Annotated[str | None, typer.Option(
+        "--customer-cap", help="Most customers the user may own; \"none\" for no cap.")] = None,
+    db: DbOpt = None, as_: AsOpt = None, json_: JsonOpt = False,
+) -> None:
+    """Change a user's name, role, department or customer holding cap (admins only)."""
+    from leadtui.store.users import UNCHANGED
+
+    cap: object = UNCHANGED
+    if customer_cap is not None:
+        if customer_cap.strip().lower() in ("none", ""):
+            cap = None
+        elif customer_cap.strip().isdigit():
+            cap = int(customer_cap.strip())
+        else:
+            fail(t("--customer-cap wants a whole number or \"none\", not {value}", value=customer_cap), 2)
+    with guarded(json_):
+        user = open_store(db, as_).set_user(login, role=role, dept=dept, customer_cap=cap, name=name)
+        if json_:
+            print_json(user)
+        else:
+            out.print(t("Changed {login}.", login=user.login))
+
+
 @users_app.command("list")
 def users_list(db: DbOpt = None, as_: AsOpt = None, json_: JsonOpt = False) -> None:
     """List the users."""
@@ -267,8 +296,9 @@ def users_list(db: DbOpt = None, as_: AsOpt = None, json_: JsonOpt = False) -> N
         if json_:
             print_json(users)
         else:
-            print_table([t("Login"), t("Name"), t("Role"), t("Department")],
-                        [[u.login, u.name, i18n.label(u.role), u.department or ""] for u in users])
+            print_table([t("Login"), t("Name"), t("Role"), t("Department"), t("Customer cap")],
+                        [[u.login, u.name, i18n.label(u.role), u.department or "",
+                          "" if u.customer_cap is None else u.customer_cap] for u in users])
 
 
 # ----------------------------------------------------------------------------- leads

@@ -126,3 +126,30 @@ def test_every_command_has_help() -> None:
                  ["leads", "show"], ["followup"], ["convert"]):
         result = runner.invoke(cli.app, [*args, "--help"])
         assert result.exit_code == 0, (args, result.output)
+
+
+def test_users_set_changes_the_customer_cap_which_then_refuses_owner_changes(db_url: str, monkeypatch) -> None:
+    assert run("users", "add", "li.na", "--name", "李娜", "--db", db_url).exit_code == 0
+    result = run("users", "set", "li.na", "--customer-cap", "1", "--dept", "East", "--db", db_url, "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["customer_cap"] == 1
+    assert json.loads(result.stdout)["department"] == "East"
+    for name in ("甲公司", "乙公司"):
+        assert run("customers", "add", "--name", name, "--db", db_url).exit_code == 0
+    ids = [c["id"] for c in json.loads(run("customers", "list", "--mine", "--db", db_url, "--json").stdout)]
+    result = run("customers", "owner", *map(str, ids), "--to", "li.na", "--db", db_url)
+    assert result.exit_code == 0 and "moved 1 of 2" in result.stdout  # a batch reports what it did
+    assert "li.na owns 1 of 1 customers allowed" in result.stdout
+    result = run("customers", "owner", str(ids[1]), "--to", "li.na", "--db", db_url)
+    assert result.exit_code != 0 and "1 of 1 customers allowed" in result.stdout + result.stderr
+    # "none" lifts the cap; bad values are refused with the option named
+    assert run("users", "set", "li.na", "--customer-cap", "none", "--db", db_url).exit_code == 0
+    result = run("users", "set", "li.na", "--customer-cap", "-3", "--db", db_url)
+    assert result.exit_code == 2 and "--customer-cap" in result.stderr
+    result = run("users", "set", "nobody", "--role", "sales", "--db", db_url)
+    assert result.exit_code == 3 and "No user nobody" in result.stderr
+    result = run("users", "set", "boss", "--role", "sales", "--db", db_url)
+    assert result.exit_code != 0 and "own admin role" in result.stderr
+    monkeypatch.setattr(config, "os_login", lambda: "li.na")
+    result = run("users", "set", "li.na", "--customer-cap", "99", "--db", db_url)
+    assert result.exit_code != 0 and "Only an admin may change users" in result.stderr

@@ -17,6 +17,7 @@ class UserRecord:
     name: str
     role: str
     department: str | None = None
+    customer_cap: int | None = None
 
 
 @dataclass(frozen=True)

@@ -82,6 +82,7 @@ class Store:
     # users and preferences
     add_user = users.add_user
     list_users = users.list_users
+    set_user = users.set_user
     get_columns = prefs.get_columns
     set_columns = prefs.set_columns
 

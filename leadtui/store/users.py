@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from leadtui.store import audit
-from leadtui.store.errors import Invalid, Refused
+from leadtui.store.errors import Invalid, NotFound, Refused
 from leadtui.store.fields import ROLES
 from leadtui.store.models import Department, User
 from leadtui.store.records import UserRecord
@@ -70,4 +70,47 @@ def list_users(store: Store) -> list[UserRecord]:
         rows = session.execute(
             select(User, Department.name).outerjoin(Department, Department.id == User.department_id)
             .where(User.active.is_(True)).order_by(User.login)).all()
-        return [UserRecord(u.id, u.login, u.name, u.role, d) for u, d in rows]
+        return [UserRecord(u.id, u.login, u.name, u.role, d, u.customer_cap) for u, d in rows]
+
+
+# `set_user(customer_cap=None)` means "no cap"; leaving it out means "unchanged".
+UNCHANGED = object()
+
+
+def set_user(store: Store, login: str, *, role: str | None = None, dept: str | None = None,
+             customer_cap: int | None | object = UNCHANGED, name: str | None = None) -> UserRecord:
+    """Change a user's role, department, name or customer holding cap (admins only)."""
+    if not store.actor.is_admin:
+        raise Refused("Only an admin may change users")
+    if role is not None and role not in ROLES:
+        raise Invalid("Unknown role {role}: one of {choices}", role=role, choices=", ".join(ROLES))
+    if customer_cap is not UNCHANGED and customer_cap is not None:
+        if not isinstance(customer_cap, int) or isinstance(customer_cap, bool) or customer_cap < 0:
+            raise Invalid("The customer holding cap is a whole number of 0 or more, not {value}",
+                          value=customer_cap)
+    if name is not None and not name.strip():
+        raise Invalid("A user needs a name")
+    with store.db.write() as session:
+        user = session.scalar(select(User).where(User.login == login, User.active.is_(True)))
+        if user is None:
+            raise NotFound("No user {login}", login=login)
+        before = {"role": user.role, "department_id": user.department_id,
+                  "customer_cap": user.customer_cap, "name": user.name}
+        if role is not None:
+            if user.id == store.actor.id and role != "admin":
+                raise Refused("You may not take away your own admin role")
+            user.role = role
+        if dept is not None:
+            user.department_id = department(session, dept.strip()).id if dept.strip() else None
+        if customer_cap is not UNCHANGED:
+            user.customer_cap = customer_cap  # type: ignore[assignment]
+        if name is not None:
+            user.name = name.strip()
+        after = {"role": user.role, "department_id": user.department_id,
+                 "customer_cap": user.customer_cap, "name": user.name}
+        changed = {k: v for k, v in after.items() if before[k] != v}
+        if changed:
+            audit.record(session, store.actor.id, "settings", "user", user.id,
+                         {k: before[k] for k in changed}, changed)
+        dept_name = session.get(Department, user.department_id).name if user.department_id else None
+        return UserRecord(user.id, user.login, user.name, user.role, dept_name, user.customer_cap)
