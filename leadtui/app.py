@@ -13,7 +13,14 @@ from leadtui import safe
 from leadtui.i18n import t, translate_bindings
 from leadtui.screens.customers import CustomerListScreen
 from leadtui.screens.leads import LeadListScreen
+from leadtui.screens.record_list import RecordListScreen
+from leadtui.store.records import RulesReport
 from leadtui.store.service import Store
+
+
+def changed_anything(report: RulesReport) -> bool:
+    return bool(report.recycled_leads or report.recycled_customers or report.warned_leads
+                or report.warned_customers or report.assigned)
 
 
 class LeadApp(App[None]):
@@ -33,10 +40,14 @@ class LeadApp(App[None]):
         Binding("4", "switch_mode('customers')", "My Customers", show=False, id="app.customers"),
         Binding("5", "switch_mode('sea')", "Public Sea", show=False, id="app.sea"),
         Binding("n", "inbox", "Notifications", show=False, id="app.inbox"),
+        Binding("0", "settings", "Settings", show=False, id="app.settings"),
         Binding("question_mark", "help", "Keys", id="app.help"),
         Binding("ctrl+p", "command_palette", "Commands", show=False, id="app.palette"),
         Binding("q", "quit", "Quit", id="app.quit"),
     ]
+    # Seconds between two runs of the rules, and before the first (tests make them small).
+    RULES_EVERY = 60.0
+    RULES_FIRST = 3.0
 
     def __init__(self, store: Store) -> None:
         super().__init__()
@@ -49,12 +60,44 @@ class LeadApp(App[None]):
         # The trash empties itself (leads deleted over 30 days ago): any open console
         # does it, quietly, in a worker.
         self.run_worker(self._empty_trash, thread=True, group="trash")
+        # The rules (SPEC 5: recycle, warnings, auto-assign retries) run while a console
+        # is open, as `leadtui rules run` does from cron: soon after start, then about
+        # once a minute. Two runs at once (two consoles, cron) do the work once.
+        self._rules_running = False
+        self.set_timer(min(self.RULES_FIRST, self.RULES_EVERY), self.run_rules)
+        self.set_interval(self.RULES_EVERY, self.run_rules)
 
     def _empty_trash(self) -> None:
         try:
             self.store.empty_trash()
         except Exception:  # noqa: BLE001 — housekeeping must never stop the console
             pass
+
+    def run_rules(self) -> None:
+        if self._rules_running:
+            return  # the last run is still at work (a slow database): no pile-up
+        self._rules_running = True
+        self.run_worker(self._run_rules, thread=True, group="rules", exclusive=True)
+
+    def _run_rules(self) -> None:
+        try:
+            report = self.store.run_rules()
+        except Exception as exc:  # noqa: BLE001 — like the trash: never stop the console
+            self.log.warning(f"rules run failed: {exc!r}")  # devtools only: cron is the main runner
+            return
+        finally:
+            self._rules_running = False
+        if changed_anything(report):
+            self.call_from_thread(self._rules_changed)
+
+    def _rules_changed(self) -> None:
+        # What moved shows at once on the list in front, with the unread count; the
+        # other screens reload when they come back (RecordListScreen.on_screen_resume).
+        # No toast: the owners hear of it in their inbox, and which console happens to
+        # do a run's work is chance.
+        screen = self.screen
+        if isinstance(screen, RecordListScreen):
+            screen.reload(keep_cursor=True)
 
     def notify(self, message: str, *, title: str = "", severity: str = "information",  # type: ignore[override]
                timeout: float | None = None, markup: bool = False) -> None:
@@ -74,6 +117,15 @@ class LeadApp(App[None]):
 
         if not isinstance(self.screen, InboxScreen):
             self.push_screen(InboxScreen())
+
+    def action_settings(self) -> None:
+        from leadtui.screens.settings import RulesScreen, SettingsScreen
+
+        # The store refuses a non-admin anyway; saying so here spares an empty screen.
+        if self.store.user.role != "admin":
+            self.notify(t("Only an admin may create or change pools and public seas"), severity="warning")
+        elif not isinstance(self.screen, (SettingsScreen, RulesScreen)):
+            self.push_screen(SettingsScreen())
 
     def action_help(self) -> None:
         from leadtui.screens.help import HelpDialog

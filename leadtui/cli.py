@@ -346,6 +346,8 @@ def leads_list(
             return
         total = store.count_leads(q)
         columns = ["order_no", "contact", "mobile", "company", "source", "status", "owner", "submitted_at"]
+        if sort not in columns:
+            columns.append(sort)  # e.g. --sort days_left: show what the order is by
         if query:
             columns.append("matched")
         print_table([i18n.label(c) if c != "matched" else t("Matched") for c in columns],
@@ -751,7 +753,7 @@ def customers_list(
             return
         total = store.count_customers(q)
         shown = DEFAULT_COLUMNS["sea" if q.scope == "sea" else "mine"]
-        columns = ["id", *shown] + (["matched"] if query else [])
+        columns = ["id", *shown, *([sort] if sort not in shown else [])] + (["matched"] if query else [])
         print_table([i18n.label(c) if c != "matched" else t("Matched") for c in columns],
                     [[r.id if c == "id" else i18n.label(r.matched_field or "") if c == "matched"
                       else _customer_cell(c, r.get(c)) for c in columns] for r in rows])
@@ -1072,3 +1074,7 @@ def main() -> None:
         app()
     except KeyboardInterrupt:
         sys.exit(130)
+
+
+# The rules commands live in their own module; importing it registers them.
+from leadtui import cli_rules  # noqa: E402,F401

@@ -916,3 +916,19 @@ def test_cli_pool_commands_have_help() -> None:
                  ["audit"], ["inbox"], ["bench", "batch"]):
         result = runner.invoke(cli.app, [*args, "--help"])
         assert result.exit_code == 0, (args, result.output)
+
+
+def test_a_number_setting_is_cleared_with_an_empty_string(db: Database) -> None:
+    users(db, "boss", role="admin")
+    boss = store_for(db, "boss")
+    boss.add_pool("East", holding_cap=30, protect_days=7, max_protect_days=30, cooldown_days=3)
+    # None (or leaving it out) keeps a setting; "" clears it back to "no limit"
+    kept = boss.set_pool("East", holding_cap=None, protect_days=None)
+    assert (kept.holding_cap, kept.protect_days) == (30, 7)
+    cleared = boss.set_pool("East", holding_cap="", max_protect_days=" ", cooldown_days=3)
+    assert (cleared.holding_cap, cleared.max_protect_days, cleared.cooldown_days) == (None, None, 3)
+    assert boss.show_pool("East").holding_cap is None
+    with pytest.raises(Invalid, match="holding_cap must be a whole number of 0 or more, not x"):
+        boss.set_pool("East", holding_cap="x")
+    last = max(events_of(db, "pool", "settings"), key=lambda e: e.id)
+    assert json.loads(last.after)["holding_cap"] is None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, SelectionList, Static
@@ -34,7 +33,6 @@ class ColumnsDialog(Dialog[list[str] | None]):
         columns.highlighted = 0
         columns.focus()
 
-    @on(Button.Pressed, "#ok")
     def action_ok(self) -> None:
         chosen = set(self.query_one(SelectionList).selected)
         keys = [k for k in list(self.current) + self.available if k in chosen]
@@ -44,6 +42,3 @@ class ColumnsDialog(Dialog[list[str] | None]):
             return
         self.dismiss(keys)
 
-    @on(Button.Pressed, "#cancel")
-    def cancel_pressed(self) -> None:
-        self.dismiss(None)

@@ -77,7 +77,6 @@ class ConvertDialog(Dialog[ConvertResult | None]):
         if event.value:
             self.query_one("#deal-name", Input).focus()
 
-    @on(Button.Pressed, "#ok")
     @on(Input.Submitted)
     def action_ok(self) -> None:
         if self.preview is None:
@@ -101,6 +100,3 @@ class ConvertDialog(Dialog[ConvertResult | None]):
         self.app.notify(message)
         self.dismiss(result)
 
-    @on(Button.Pressed, "#cancel")
-    def cancel_pressed(self) -> None:
-        self.dismiss(None)

@@ -26,17 +26,7 @@ def _buttons(ok: str) -> ComposeResult:
         yield Button(t("Cancel"), id="cancel")
 
 
-class _Simple(Dialog):
-    @on(Button.Pressed, "#ok")
-    def ok_pressed(self) -> None:
-        self.action_ok()
-
-    @on(Button.Pressed, "#cancel")
-    def cancel_pressed(self) -> None:
-        self.dismiss(None)
-
-
-class CustomerFilterDialog(_Simple):
+class CustomerFilterDialog(Dialog):
     def __init__(self, query: CustomerQuery) -> None:
         super().__init__()
         self.query_spec = query
@@ -88,7 +78,7 @@ class CustomerFilterDialog(_Simple):
             sources=tuple(self.query_one("#sources", SelectionList).selected)))
 
 
-class OwnerDialog(_Simple):
+class OwnerDialog(Dialog):
     """Change owner (users or a whole department) or assign from the sea (users)."""
 
     def __init__(self, count: int, users: list[UserRecord], departments: bool) -> None:
@@ -125,7 +115,7 @@ class OwnerDialog(_Simple):
         self.dismiss((logins, dept))
 
 
-class SeaDialog(_Simple):
+class SeaDialog(Dialog):
     """Recycle to the public sea: the customer's own sea, or one the operator picks."""
 
     def __init__(self, count: int, seas: list[PoolRecord]) -> None:
@@ -146,7 +136,7 @@ class SeaDialog(_Simple):
         self.dismiss(str(self.query_one("#sea", Select).value))
 
 
-class TagsDialog(_Simple):
+class TagsDialog(Dialog):
     def __init__(self, count: int) -> None:
         super().__init__()
         self.count = count
@@ -205,7 +195,7 @@ class MergeDialog(Dialog[int | None]):
             self.dismiss(self.rows[rows.highlighted].id)
 
 
-class NewCustomerDialog(_Simple):
+class NewCustomerDialog(Dialog):
     """`N`: exact duplicates refuse and show the match; similar names are listed and
     the operator may go on (Save again)."""
 

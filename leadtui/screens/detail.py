@@ -32,6 +32,7 @@ class LeadDetailScreen(StoreCalls, Screen[None]):
     BINDINGS = [
         Binding("escape,q", "back", "Back", id="detail.back"),
         Binding("p", "process", "Process", id="detail.process"),
+        Binding("e", "edit", "Edit", id="detail.edit"),
         Binding("v", "convert", "Convert", id="detail.convert"),
         Binding("j,down", "scroll_down", "Down", show=False, id="detail.down"),
         Binding("k,up", "scroll_up", "Up", show=False, id="detail.up"),
@@ -112,6 +113,11 @@ class LeadDetailScreen(StoreCalls, Screen[None]):
         from leadtui.screens.convert import ConvertDialog
 
         self.app.push_screen(ConvertDialog(self.lead_id), callback=lambda ok: ok and self.load())
+
+    def action_edit(self) -> None:
+        from leadtui.screens.lead_edit import open_lead_edit
+
+        open_lead_edit(self, self.lead_id, done=lambda _changed: self.load())
 
 
 def followups_text(followups: tuple[FollowUpRecord, ...]) -> Text:

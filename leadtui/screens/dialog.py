@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Generic, TypeVar
 
 from rich.text import Text
+from textual import on
 from textual.binding import Binding
 from textual.screen import ModalScreen
-from textual.widgets import Static
+from textual.widgets import Button, Static
 
 from leadtui.i18n import translate_bindings
 from leadtui.safe import multi_line
@@ -36,6 +37,16 @@ class Dialog(StoreCalls, ModalScreen[R], Generic[R]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+    # The OK / Cancel buttons do what ctrl+s / esc do. Subclasses override the
+    # actions, never these handlers (a second @on for the same button would fire twice).
+    @on(Button.Pressed, "#ok")
+    def ok_pressed(self) -> None:
+        self.action_ok()
+
+    @on(Button.Pressed, "#cancel")
+    def cancel_pressed(self) -> None:
+        self.action_cancel()
 
     def action_ok(self) -> None:  # pragma: no cover - each dialog has its own
         raise NotImplementedError

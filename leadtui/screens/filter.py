@@ -67,7 +67,6 @@ class FilterDialog(Dialog[LeadQuery | None]):
     def on_mount(self) -> None:
         self.query_one("#period", Select).focus()
 
-    @on(Button.Pressed, "#ok")
     @on(Input.Submitted)
     def action_ok(self) -> None:
         try:
@@ -98,6 +97,3 @@ class FilterDialog(Dialog[LeadQuery | None]):
         self.dismiss(replace(self.query_spec, period=None, since=None, until=None, sources=(), statuses=(),
                              owner=None))
 
-    @on(Button.Pressed, "#cancel")
-    def cancel_pressed(self) -> None:
-        self.dismiss(None)

@@ -65,7 +65,6 @@ class FollowUpDialog(Dialog[FollowUpRecord | None]):
     def kind_changed(self, event: Select.Changed) -> None:
         self.query_one("#call-fields").display = event.value == "call"
 
-    @on(Button.Pressed, "#ok")
     @on(Input.Submitted)
     def action_ok(self) -> None:
         kind = str(self.query_one("#kind", Select).value)
@@ -85,6 +84,3 @@ class FollowUpDialog(Dialog[FollowUpRecord | None]):
         self.app.notify(t("Follow-up saved on {name}", name=self.order_no))
         self.dismiss(record)
 
-    @on(Button.Pressed, "#cancel")
-    def cancel_pressed(self) -> None:
-        self.dismiss(None)

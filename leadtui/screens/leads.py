@@ -16,9 +16,10 @@ TITLES = {"all": "All Leads", "converted": "Converted Leads", "pool": "Pool", "t
 
 # Which actions each kind of list offers; the store decides per lead who may.
 ACTIONS: dict[str, set[str]] = {
-    "all": {"process", "convert", "assign", "claim", "reclaim", "return_leads", "delete", "trash"},
-    "converted": {"process", "delete", "trash"},
-    "pool": {"process", "convert", "assign", "claim", "reclaim", "return_leads", "delete", "trash", "pick_pool"},
+    "all": {"process", "edit", "convert", "assign", "claim", "reclaim", "return_leads", "delete", "trash"},
+    "converted": {"process", "edit", "delete", "trash"},
+    "pool": {"process", "edit", "convert", "assign", "claim", "reclaim", "return_leads", "delete", "trash",
+             "pick_pool"},
     "trash": {"restore", "purge"},
 }
 
@@ -28,6 +29,7 @@ class LeadListScreen(RecordListScreen):
 
     BINDINGS = [
         Binding("p", "process", "Process", id="leads.process"),
+        Binding("e", "edit", "Edit", show=False, id="leads.edit"),
         Binding("v", "convert", "Convert", id="leads.convert"),
         Binding("c", "claim", "Claim", id="leads.claim"),
         Binding("a", "assign", "Assign", id="leads.assign"),
@@ -137,6 +139,14 @@ class LeadListScreen(RecordListScreen):
         lead = self._cursor_lead()
         if lead is not None:
             self.app.push_screen(FollowUpDialog(lead.id, str(lead.get("order_no"))))
+
+    def action_edit(self) -> None:
+        from leadtui.screens.lead_edit import open_lead_edit
+
+        lead = self._cursor_lead()
+        if lead is not None:
+            # The list reloads when the dialog closes (on_screen_resume), the cursor kept.
+            open_lead_edit(self, lead.id)
 
     def action_convert(self) -> None:
         from leadtui.screens.convert import ConvertDialog

@@ -34,11 +34,9 @@ class ConfirmDialog(Dialog[bool]):
     def on_mount(self) -> None:
         self.query_one("#cancel", Button).focus()
 
-    @on(Button.Pressed, "#ok")
     def action_ok(self) -> None:
         self.dismiss(True)
 
-    @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
         self.dismiss(False)
 
@@ -70,7 +68,6 @@ class AssignDialog(Dialog[tuple[list[str], str | None] | None]):
         users.highlighted = 0 if self.users else None
         users.focus()
 
-    @on(Button.Pressed, "#ok")
     def action_ok(self) -> None:
         users = list(self.query_one("#users", SelectionList).selected)
         pool = self.query_one("#pool", Select)
@@ -80,9 +77,6 @@ class AssignDialog(Dialog[tuple[list[str], str | None] | None]):
             return
         self.dismiss((users, pool_name))
 
-    @on(Button.Pressed, "#cancel")
-    def cancel_pressed(self) -> None:
-        self.dismiss(None)
 
 
 OTHER = "\x00other"
@@ -124,7 +118,6 @@ class ReturnDialog(Dialog[tuple[str, str | None] | None]):
         if event.value == OTHER:
             self.query_one("#other", Input).focus()
 
-    @on(Button.Pressed, "#ok")
     @on(Input.Submitted)
     def action_ok(self) -> None:
         reason = str(self.query_one("#reason", Select).value)
@@ -143,9 +136,6 @@ class ReturnDialog(Dialog[tuple[str, str | None] | None]):
             to_pool = str(chosen.value)
         self.dismiss((reason, to_pool))
 
-    @on(Button.Pressed, "#cancel")
-    def cancel_pressed(self) -> None:
-        self.dismiss(None)
 
 
 class PoolPicker(Dialog[PoolRecord | None]):

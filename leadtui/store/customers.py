@@ -18,7 +18,8 @@ from leadtui.store import audit
 from leadtui.store.access import Actor, department_member_ids, pool_access
 from leadtui.store.errors import Invalid, NotFound, Refused
 from leadtui.store.fields import CUSTOMER_COLUMNS, CUSTOMER_SEARCH_FIELDS, CUSTOMER_STAGES, FOLLOWUP_KINDS
-from leadtui.store.holding import claim_room, cooldown_refusal, room_for, round_robin
+from leadtui.store.holding import claim_room, cooldown_refusal, extended_protection, room_for, round_robin
+from leadtui.store.leads import days_left
 from leadtui.store.models import Contact, Customer, Deal, Department, FollowUp, Lead, Pool, User
 from leadtui.store.pool_actions import (
     _Batch,
@@ -49,8 +50,12 @@ Owner = aliased(User, name="customer_owner")
 Sea = aliased(Pool, name="customer_sea")
 
 _EXPRESSIONS: dict[str, Any] = {name: getattr(Customer, name) for name in CUSTOMER_COLUMNS
-                                if name not in ("owner", "public_sea")}
-_EXPRESSIONS.update({"owner": Owner.name, "public_sea": Sea.name})
+                                if name not in ("owner", "public_sea", "days_left")}
+_EXPRESSIONS.update({"owner": Owner.name, "public_sea": Sea.name,
+                     # protect_until where the recycle rule applies (an owner, not locked,
+                     # not blacklisted), so the column sorts by it; `_values` counts the days.
+                     "days_left": case((and_(Customer.owner_id.is_not(None), Customer.locked.is_(False),
+                                             Customer.status != "blacklisted"), Customer.protect_until))})
 _STATE = (Customer.id, Customer.owner_id, Customer.public_sea_id, Customer.status, Customer.locked,
           Customer.tags, Customer.previous_owner_id, Customer.released_at, Customer.deleted_at, Customer.name,
           Customer.mobile_norm, Customer.email_norm)
@@ -158,6 +163,12 @@ def _select() -> Any:
             .outerjoin(Sea, Sea.id == Customer.public_sea_id))
 
 
+def _values(m: Any) -> dict[str, object]:
+    values = {key: m[key] for key in CUSTOMER_COLUMNS}
+    values["days_left"] = days_left(values["days_left"])  # type: ignore[arg-type]
+    return values
+
+
 def _matched(values: dict[str, object], text: str) -> str | None:
     text = text.strip().casefold()
     if not text:
@@ -184,7 +195,7 @@ def list_customers(store: Store, query: CustomerQuery, offset: int = 0, limit: i
         stmt = _select().where(*_conditions(session, store.actor, query)).order_by(*order).offset(offset).limit(limit)
         rows = []
         for m in session.execute(stmt).mappings():
-            values = {key: m[key] for key in CUSTOMER_COLUMNS}
+            values = _values(m)
             rows.append(CustomerRow(m["id"], values, _matched(values, query.text)))
         return rows
 
@@ -206,7 +217,7 @@ def customer_detail(store: Store, customer_id: int) -> CustomerDetail:
     with store.db.read() as session:
         customer, _role = _load_one(session, store, customer_id)
         m = session.execute(_select().where(Customer.id == customer_id)).mappings().one()
-        row = CustomerRow(customer_id, {key: m[key] for key in CUSTOMER_COLUMNS})
+        row = CustomerRow(customer_id, _values(m))
         contacts = tuple(ContactRecord(c.id, c.name, c.mobile, c.email, c.job_title) for c in session.scalars(
             select(Contact).where(Contact.customer_id == customer_id).order_by(Contact.id)))
         deals = tuple(DealRecord(d.id, d.name, d.amount, d.stage) for d in session.scalars(
@@ -218,11 +229,9 @@ def customer_detail(store: Store, customer_id: int) -> CustomerDetail:
                 .where(FollowUp.customer_id == customer_id).order_by(FollowUp.created_at.desc(), FollowUp.id.desc())))
         leads = tuple(session.execute(select(Lead.id, Lead.order_no).where(Lead.customer_id == customer_id)
                                       .order_by(Lead.id)).all())
-        days_left = None
-        if customer.protect_until is not None and customer.owner_id is not None:
-            days_left = max(0, (customer.protect_until - clock.now()).days)
         history: tuple[AuditRecord, ...] = audit.history(session, "customer", customer_id)
-        return CustomerDetail(row, contacts, deals, followups, tuple((i, o) for i, o in leads), history, days_left)
+        return CustomerDetail(row, contacts, deals, followups, tuple((i, o) for i, o in leads), history,
+                              row.values["days_left"])  # type: ignore[arg-type]
 
 
 def add_customer_followup(store: Store, customer_id: int, kind: str, text: str,
@@ -242,6 +251,9 @@ def add_customer_followup(store: Store, customer_id: int, kind: str, text: str,
                             created_at=now)
         session.add(followup)
         customer.last_followup_at = now
+        if customer.owner_id is not None and customer.public_sea_id is not None:
+            customer.protect_until = extended_protection(session.get(Pool, customer.public_sea_id),
+                                                         customer.assigned_at, customer.protect_until, now)
         if customer.stage == "new":
             customer.stage = "contacted"
         session.flush()

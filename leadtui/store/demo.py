@@ -36,6 +36,7 @@ from leadtui.store.db import Database
 from leadtui.store.fields import SOURCES
 from leadtui.store.intake import lead_values
 from leadtui.store.models import (
+    AssignRule,
     AuditEvent,
     Contact,
     Counter,
@@ -749,6 +750,16 @@ class _World:
             holding_cap=300, daily_claim_limit=20, protect_days=30, max_protect_days=90, cooldown_days=15,
             notify_before_days=5, return_reasons="客户无意向\n长期未成交\n联系方式失效\n其他")
         self.sea_id = sea.id
+        # Auto-assign rules for new intake (SPEC 5): the demo's leads are generated
+        # already placed, so these act on what comes in afterwards.
+        rules = [(key.id, [["company_type", "in", "国有企业,外资企业,中外合资企业"]], ids("liu.yang", "john.smith")),
+                 (east.id, [["address", "contains", "上海"], ["source", "in", "booking,inquiry"]],
+                  ids("zhou.min", "li.na")),
+                 (south.id, [["address", "contains", "深圳"]], ids("david.lee"))]
+        for pool_id, conditions, targets in rules:
+            if targets:
+                s.add(AssignRule(pool_id=pool_id, position=1, conditions=json.dumps(conditions, ensure_ascii=False),
+                                 targets=json.dumps(targets), next_target=0))
         every_dept = [u for d in (EAST, SOUTH, KEY) for u in dept_users[d]]
 
         def info(pool: Pool, owners: list[int]) -> _PoolInfo:
@@ -1042,7 +1053,10 @@ class _World:
             "status": "following", "owner_id": owner, "public_sea_id": self.sea_id,
             "locked": rng.random() < 0.05, "tags": row["tags"], "source": row["source"],
             "stage": gen.pick(gen.stage_names, gen.stage_cum), "created_at": converted_at,
-            "assigned_at": converted_at, "last_followup_at": None, "protect_until": None,
+            # Protection in the public sea's terms: a few ran out (the recycle rule
+            # has customers to act on), the rest end within its 30 days.
+            "assigned_at": converted_at, "last_followup_at": None,
+            "protect_until": self.now + timedelta(seconds=int(rng.uniform(-1, 29) * 86400)),
             "previous_owner_id": None, "released_at": None, "deleted_at": None,
         })
         contact_id = deal_id = None
@@ -1126,18 +1140,22 @@ class _World:
             rows.append({"user_id": user, "at": at, "kind": kind, "entity": "lead", "entity_id": lead,
                          "text": text, "read_at": at + timedelta(minutes=5) if read else None})
 
+        def said(actor: str, n: int) -> str:
+            # The facts, as the store keeps them: the inbox words them in the reader's language.
+            return json.dumps({"actor": actor, "n": n}, ensure_ascii=False)
+
         def name(login: str) -> str:
             return self.name_of[self.user_ids.get(login, self.os_id)]
 
         owned = self.os_owned
         if owned:
-            add(self.os_id, "assigned", owned[0], f"{name('zhou.min')} assigned {self.gen.rr(5, 20)} lead(s) to you",
+            add(self.os_id, "assigned", owned[0], said(name('zhou.min'), self.gen.rr(5, 20)),
                 12, False)
-            add(self.os_id, "assigned", owned[-1], f"{name('sun.li')} assigned 3 lead(s) to you", 95, False)
-            add(self.os_id, "assigned", owned[len(owned) // 2], f"{name('sun.li')} assigned 8 lead(s) to you",
+            add(self.os_id, "assigned", owned[-1], said(name('sun.li'), 3), 95, False)
+            add(self.os_id, "assigned", owned[len(owned) // 2], said(name('sun.li'), 8),
                 60 * 50, True)
         if self.os_reclaimed:
-            add(self.os_id, "reclaimed", self.os_reclaimed[-1], f"{name('sun.li')} took back 1 lead(s) from you",
+            add(self.os_id, "reclaimed", self.os_reclaimed[-1], said(name('sun.li'), 1),
                 60 * 5, False)
         heads = {EAST: "zhou.min", SOUTH: "david.lee", KEY: "liu.yang"}
         for u in _USERS:
@@ -1146,7 +1164,7 @@ class _World:
             if lead is None or u.role != "sales" or uid == self.os_id:
                 continue
             head = name(heads[u.dept]) if u.dept and heads[u.dept] != u.login else name("sun.li")
-            add(uid, "assigned", lead, f"{head} assigned {self.gen.rr(2, 30)} lead(s) to you",  # type: ignore[arg-type]
+            add(uid, "assigned", lead, said(head, self.gen.rr(2, 30)),  # type: ignore[arg-type]
                 self.gen.rr(10, 3000), rng.random() < 0.5)
         if rows:
             self.session.execute(insert(Notification.__table__), rows)

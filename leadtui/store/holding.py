@@ -89,3 +89,15 @@ def round_robin(items: Sequence[T], target_ids: Sequence[int], room: dict[int, i
 def room_for(cap: int | None, held: dict[int, int]) -> dict[int, int]:
     return {user_id: UNLIMITED if cap is None else max(0, cap - n) for user_id, n in held.items()}
 
+
+
+def extended_protection(pool: Pool | None, assigned_at: datetime | None, current: datetime | None,
+                        now: datetime) -> datetime | None:
+    """SPEC 3: a follow-up extends protection to now + protect_days, never past
+    assigned_at + max_protect_days, and never shortens it. Leads and customers alike."""
+    if pool is None or not pool.protect_days or assigned_at is None:
+        return current
+    until = now + timedelta(days=pool.protect_days)
+    if pool.max_protect_days:
+        until = min(until, assigned_at + timedelta(days=pool.max_protect_days))
+    return until if current is None or until > current else current

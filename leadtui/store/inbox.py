@@ -25,6 +25,12 @@ NOTICES = {
     "restored": "{actor} restored {n} lead(s) you own or work on",
     "customers_assigned": "{actor} gave you {n} customer(s)",
     "customers_taken": "{actor} moved {n} of your customer(s) to someone else or the public sea",
+    "auto_assigned": "An auto-assign rule of pool {pool} gave you {n} lead(s)",
+    "recycled": "{n} of your lead(s) went back to pool {pool}: their protection ended",
+    "customers_recycled": "{n} of your customer(s) went back to public sea {pool}: their protection ended",
+    "recycle_warning": "{n} of your lead(s) go back to pool {pool} from {until} unless you follow them up",
+    "customers_recycle_warning": "{n} of your customer(s) go back to public sea {pool} from {until} unless "
+                                 "you follow them up",
 }
 
 

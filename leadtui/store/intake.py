@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from leadtui import clock
 from leadtui.store import audit
+from leadtui.store.assign_rules import apply_rules
 from leadtui.store.errors import Invalid
 from leadtui.store.fields import SEARCH_FIELDS, SOURCES
 from leadtui.store.models import Counter, Lead, Pool
@@ -66,8 +67,9 @@ def default_pool_id(session: Session) -> int:
 
 def add_lead(session: Session, fields: Mapping[str, object], *, pool_id: int | None = None,
              source: str = "intent", submitted_at: datetime | None = None,
-             actor_id: int | None = None) -> Lead:
-    """One new pooled lead (intake, tests); writes its audit event."""
+             actor_id: int | None = None, auto_assign: bool = True) -> Lead:
+    """One new lead (intake, tests); writes its audit event. The pool's auto-assign
+    rules then look at it: a lead no rule takes stays pooled."""
     submitted_at = submitted_at or clock.now()
     pool_id = pool_id or default_pool_id(session)
     order_no = str(fields.get("order_no") or "").strip() or next_order_numbers(session, submitted_at)[0]
@@ -78,4 +80,6 @@ def add_lead(session: Session, fields: Mapping[str, object], *, pool_id: int | N
     session.flush()
     audit.record(session, actor_id, "create", "lead", lead.id, {},
                  {"pool_id": pool_id, "status": "pooled", "source": source})
+    if auto_assign:
+        apply_rules(session, [lead], actor_id)
     return lead

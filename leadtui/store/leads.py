@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from leadtui import clock
@@ -13,6 +13,7 @@ from leadtui.store import audit
 from leadtui.store.access import Actor, lead_role, pool_access, visible_leads
 from leadtui.store.errors import Invalid, NotFound, Refused
 from leadtui.store.fields import FOLLOWUP_KINDS, LEAD_COLUMNS, LEAD_STATUSES, SEARCH_FIELDS, SOURCES
+from leadtui.store.holding import extended_protection
 from leadtui.store.models import Customer, FollowUp, Lead, Pool, User
 from leadtui.store.records import FollowUpRecord, LeadDetail, LeadQuery, LeadRow
 from leadtui.store.search import matched_field, search_clause
@@ -30,12 +31,18 @@ _EXPRESSIONS.update({
     "submitted_at": Lead.submitted_at, "assigned_at": Lead.assigned_at,
     "last_followup_at": Lead.last_followup_at, "converted_at": Lead.converted_at,
     "customer": Customer.name, "tags": Lead.tags, "message": Lead.message,
+    # Days of protection left (SPEC 5): the query gives protect_until where the
+    # recycle rule (store/rules.py) applies — assigned, and not a lead its owner made
+    # in a pool that keeps those — so it sorts by it; `_row` counts the days.
+    "days_left": case((and_(Lead.status == "assigned", or_(
+        Pool.recycle_own_created.is_(True), Lead.created_by_id.is_(None), Lead.created_by_id != Lead.owner_id)),
+        Lead.protect_until)),
 })
 assert set(_EXPRESSIONS) == set(LEAD_COLUMNS)
 
 # Sort columns that can be empty (converted_at is left out: its index gives the
 # Converted list its order, and that list holds no lead without it).
-_NULLABLE_SORTS = {"owner", "customer", "assigned_at", "last_followup_at"}
+_NULLABLE_SORTS = {"owner", "customer", "assigned_at", "last_followup_at", "days_left"}
 
 PERIODS = {"today", "7d", "30d"}
 
@@ -106,8 +113,17 @@ def _joined(stmt: Select[Any]) -> Select[Any]:
             .outerjoin(Customer, Customer.id == Lead.customer_id))
 
 
+def days_left(protect_until: datetime | None) -> int | None:
+    """Whole days of protection left: 2 at 2 days 3 hours, 0 on the last day — and 0
+    once it has passed (the next rules run takes the record back). None: no end."""
+    if protect_until is None:
+        return None
+    return max(0, (protect_until - clock.now()).days)
+
+
 def _row(mapping: Any, query_text: str = "") -> LeadRow:
     values = {key: mapping[key] for key in LEAD_COLUMNS}
+    values["days_left"] = days_left(values["days_left"])
     return LeadRow(mapping["id"], values, matched_field(values, query_text) if query_text else None)
 
 
@@ -169,12 +185,9 @@ def lead_detail(store: Store, lead_id: int) -> LeadDetail:
                 select(FollowUp, User.login).join(User, User.id == FollowUp.author_id)
                 .where(FollowUp.lead_id == lead_id).order_by(FollowUp.created_at.desc(), FollowUp.id.desc()))
         )
-        days_left = None
-        if lead.protect_until is not None and lead.status == "assigned":
-            days_left = max(0, (lead.protect_until - clock.now()).days)
         return LeadDetail(
             row=row, followups=followups, history=audit.history(session, "lead", lead_id),
-            protect_days_left=days_left,
+            protect_days_left=row.values["days_left"],  # type: ignore[arg-type]
             may_followup=role in _MAY_FOLLOWUP,
             may_convert=_convert_refusal(lead, role) is None,
         )
@@ -231,16 +244,9 @@ def add_followup(store: Store, lead_id: int, kind: str, text: str,
 
 
 def _extend_protection(session: Session, lead: Lead, now: datetime) -> None:
-    if lead.status != "assigned" or lead.assigned_at is None:
-        return
-    pool = session.get(Pool, lead.pool_id)
-    if pool is None or not pool.protect_days:
-        return
-    until = now + timedelta(days=pool.protect_days)
-    if pool.max_protect_days:
-        until = min(until, lead.assigned_at + timedelta(days=pool.max_protect_days))
-    if lead.protect_until is None or until > lead.protect_until:
-        lead.protect_until = until
+    if lead.status == "assigned":
+        lead.protect_until = extended_protection(session.get(Pool, lead.pool_id), lead.assigned_at,
+                                                 lead.protect_until, now)
 
 
 def _pool_name(session: Session, lead: Lead) -> str:

@@ -68,6 +68,19 @@ class Pool(Base):
     __table_args__ = (UniqueConstraint("kind", "name"),)
 
 
+class AssignRule(Base):
+    """One of a pool's auto-assign rules (SPEC 5): the first whose conditions all hold
+    takes the lead for its targets, round-robin from `next_target`."""
+
+    __tablename__ = "assign_rules"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pool_id: Mapped[int] = mapped_column(ForeignKey("pools.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)  # 1..10, no gaps
+    conditions: Mapped[str] = mapped_column(Text)  # JSON [[field, op, value], ...]
+    targets: Mapped[str] = mapped_column(Text)  # JSON [user_id, ...]
+    next_target: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class PoolMember(Base):
     """A member is a user or a whole department."""
 
@@ -112,7 +125,9 @@ class Customer(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
     assigned_at: Mapped[datetime | None] = mapped_column(DateTime)
     last_followup_at: Mapped[datetime | None] = mapped_column(DateTime)
-    protect_until: Mapped[datetime | None] = mapped_column(DateTime)
+    protect_until: Mapped[datetime | None] = mapped_column(DateTime, index=True)
+    # The protect_until the owner was last warned about: one warning per period.
+    warned_for: Mapped[datetime | None] = mapped_column(DateTime)
     previous_owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     released_at: Mapped[datetime | None] = mapped_column(DateTime)
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -173,6 +188,9 @@ class Lead(Base):
     handled: Mapped[bool] = mapped_column(Boolean, default=False)
     assigned_at: Mapped[datetime | None] = mapped_column(DateTime)
     protect_until: Mapped[datetime | None] = mapped_column(DateTime)
+    warned_for: Mapped[datetime | None] = mapped_column(DateTime)  # as on Customer
+    # A rule matched but every target was at the cap: `rules run` tries again.
+    awaiting_rule: Mapped[bool] = mapped_column(Boolean, default=False)
     last_followup_at: Mapped[datetime | None] = mapped_column(DateTime)
     previous_owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     released_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -193,6 +211,8 @@ class Lead(Base):
         Index("ix_leads_mobile", "mobile"),
         Index("ix_leads_email", "email"),
         Index("ix_leads_customer", "customer_id"),
+        # Auto-recycle and the warnings look for assigned leads by protect_until.
+        Index("ix_leads_protect", "status", "protect_until"),
     )
 
 

@@ -84,9 +84,14 @@ def _dept_ids(session: Session, names: Iterable[str]) -> list[int]:
 
 
 def _apply_settings(session: Session, pool: Pool, settings: dict[str, Any]) -> None:
+    # A number setting left out or None stays as it is; "" clears it (no limit), so a
+    # form can send back an emptied field (the settings screen does).
     for key in _NUMBERS:
         if key in settings and settings[key] is not None:
             value = settings[key]
+            if isinstance(value, str) and not value.strip():
+                setattr(pool, key, None)
+                continue
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 raise Invalid("{setting} must be a whole number of 0 or more, not {value}", setting=key,
                               value=value)

@@ -233,3 +233,51 @@ class DuplicateCheck:
 
     exact: SimilarCustomer | None  # same name, mobile or email: creation is refused
     similar: tuple[SimilarCustomer, ...]  # similar names: listed, the operator may go on
+
+
+@dataclass(frozen=True)
+class RuleCondition:
+    field: str  # a lead field (assign_rules.RULE_FIELDS)
+    op: str  # "equals" | "contains" | "in"
+    value: str  # for "in": the choices, comma-separated
+
+
+@dataclass(frozen=True)
+class AssignRuleRecord:
+    """One auto-assign rule of a pool (SPEC 5), in the pool's order."""
+
+    pool: str
+    position: int  # 1-based
+    conditions: tuple[RuleCondition, ...]
+    targets: tuple[str, ...]  # logins
+
+    def conditions_text(self) -> str:
+        """"Source equals booking and Address contains 上海", in the reader's language."""
+        from leadtui.i18n import label, t
+        from leadtui.store.fields import RULE_OP_LABELS
+
+        return t(" and ").join(f"{label(c.field)} {t(RULE_OP_LABELS.get(c.op, c.op))} {c.value}"
+                               for c in self.conditions)
+
+    def describe(self) -> str:
+        return f"{self.conditions_text()} → {', '.join(self.targets)}"
+
+
+@dataclass(frozen=True)
+class RulesReport:
+    """What one `rules run` did."""
+
+    recycled_leads: tuple[int, ...]
+    recycled_customers: tuple[int, ...]
+    warned_leads: tuple[int, ...]
+    warned_customers: tuple[int, ...]
+    assigned: tuple[tuple[int, str], ...]  # (lead id, login)
+    ran: bool = True  # False when another run held the lock at that moment
+
+    def summary(self) -> str:
+        from leadtui.i18n import t
+
+        return t("recycled {leads} lead(s) and {customers} customer(s); sent {warned} warning(s) of a "
+                 "coming recycle; auto-assigned {assigned} lead(s)",
+                 leads=len(self.recycled_leads), customers=len(self.recycled_customers),
+                 warned=len(self.warned_leads) + len(self.warned_customers), assigned=len(self.assigned))

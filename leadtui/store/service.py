@@ -10,15 +10,18 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from leadtui.store import (
+    assign_rules,
     convert,
     customer_dupes,
     customer_merge,
     customers,
+    lead_edit,
     inbox,
     leads,
     pool_actions,
     pools,
     prefs,
+    rules,
     users,
 )
 from leadtui.store.access import Actor, resolve_actor
@@ -42,6 +45,7 @@ class Store:
     lead_ids = leads.lead_ids
     lead_detail = leads.lead_detail
     add_followup = leads.add_followup
+    edit_lead = lead_edit.edit_lead
     preview_conversion = convert.preview_conversion
     convert_lead = convert.convert_lead
     # pools and their actions (SPEC 3)
@@ -75,6 +79,11 @@ class Store:
     add_customer = customer_dupes.add_customer
     merge_customers = customer_merge.merge_customers
     list_seas = customers.list_seas
+    # rules (SPEC 5)
+    list_rules = assign_rules.list_rules
+    add_rule = assign_rules.add_rule
+    remove_rule = assign_rules.remove_rule
+    run_rules = rules.run_rules
     # inbox and audit (SPEC 6)
     list_notifications = inbox.list_notifications
     mark_read = inbox.mark_read

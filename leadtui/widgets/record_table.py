@@ -289,11 +289,14 @@ class RecordTable(ScrollView, can_focus=True):
     def watch_current_column(self) -> None:
         if self.columns:
             start, end = self._column_x(self.current_column)
+            # The width beside the vertical scrollbar (`size` counts the scrollbar, and
+            # the last column's sort arrow would stay under it).
+            width = self.scrollable_content_region.width
             if start < self.scroll_x:
                 self.scroll_to(x=start - MARK_WIDTH if self.current_column == 0 else start,
                                animate=False, immediate=True)
-            elif end > self.scroll_x + self.size.width:
-                self.scroll_to(x=end - self.size.width + 1, animate=False, immediate=True)
+            elif end > self.scroll_x + width:
+                self.scroll_to(x=end - width + 1, animate=False, immediate=True)
         self.refresh()
 
     def _scroll_cursor_into_view(self) -> None:

@@ -1,0 +1,126 @@
+"""`leadtui rules ...` and `leadtui leads edit` (SPEC 5): registered on the main app."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.text import Text
+
+from leadtui import i18n
+from leadtui.cli import AsOpt, DbOpt, JsonOpt, app, err, fail, guarded, leads_app, open_store, out, print_json, \
+    print_table
+from leadtui.i18n import t
+
+rules_app = typer.Typer(help="Auto-assign rules and the rule runner (recycle, warnings).", no_args_is_help=True)
+app.add_typer(rules_app, name="rules")
+
+
+@rules_app.command("run")
+def rules_run(db: DbOpt = None, as_: AsOpt = None, json_: JsonOpt = False) -> None:
+    """Run every rule once, now (or at --now): recycle, warn, auto-assign. For cron."""
+    with guarded(json_):
+        report = open_store(db, as_).run_rules()
+    if json_:
+        print_json({"recycled_leads": report.recycled_leads, "recycled_customers": report.recycled_customers,
+                    "warned_leads": report.warned_leads, "warned_customers": report.warned_customers,
+                    "assigned": [{"id": i, "to": login} for i, login in report.assigned],
+                    "summary": report.summary()})
+        return
+    out.print(Text(report.summary()))
+    for title, ids in ((t("Recycled leads"), report.recycled_leads),
+                       (t("Recycled customers"), report.recycled_customers),
+                       (t("Warned leads"), report.warned_leads),
+                       (t("Warned customers"), report.warned_customers)):
+        if ids:
+            out.print(Text(f"  {title}: {', '.join(map(str, ids))}"))
+    if report.assigned:
+        out.print(Text("  " + t("Auto-assigned") + ": " + ", ".join(f"{i}→{login}" for i, login in report.assigned)))
+
+
+@rules_app.command("list")
+def rules_list(
+    pool: Annotated[list[str] | None, typer.Option("--pool", help="A pool (name or id); repeatable. "
+                                                                  "Default: every pool.")] = None,
+    db: DbOpt = None, as_: AsOpt = None, json_: JsonOpt = False,
+) -> None:
+    """The auto-assign rules of the pools, in the order they are tried."""
+    with guarded(json_):
+        store = open_store(db, as_)
+        names = pool or [p.name for p in store.list_pools() if p.i_am_admin or store.actor.is_admin]
+        rules = [r for name in names for r in store.list_rules(name)]
+    if json_:
+        print_json(rules)
+        return
+    print_table([t("Pool"), "#", t("Conditions"), t("To")],
+                [[r.pool, r.position, r.conditions_text(), ", ".join(r.targets)] for r in rules])
+
+
+def _parse_when(when: list[str]) -> list[tuple[str, str, str]]:
+    conditions = []
+    for text in when:
+        parts = text.split(None, 2)
+        if len(parts) != 3:
+            fail(t("--when wants FIELD OP VALUE, e.g. --when 'source equals booking', not {value}", value=text), 2)
+        conditions.append((parts[0], parts[1], parts[2]))
+    return conditions
+
+
+@rules_app.command("add")
+def rules_add(
+    pool: Annotated[str, typer.Option("--pool", help="The pool (name or id).")],
+    when: Annotated[list[str], typer.Option("--when", help="FIELD OP VALUE, OP one of equals, contains, in "
+                                                           "(comma-separated choices); repeatable: all must hold.")],
+    to: Annotated[list[str], typer.Option("--to", help="Target login; repeatable: round-robin.")],
+    position: Annotated[int | None, typer.Option("--position", help="1 = tried first (default: last).")] = None,
+    db: DbOpt = None, as_: AsOpt = None, json_: JsonOpt = False,
+) -> None:
+    """Add an auto-assign rule to a pool (admins; at most 10 per pool)."""
+    conditions = _parse_when(when)
+    with guarded(json_):
+        rule = open_store(db, as_).add_rule(pool, conditions, to, position)
+    if json_:
+        print_json(rule)
+    else:
+        out.print(Text(t("Rule {n} of pool {pool}: {rule}", n=rule.position, pool=rule.pool, rule=rule.describe())))
+
+
+@rules_app.command("remove")
+def rules_remove(
+    pool: Annotated[str, typer.Option("--pool", help="The pool (name or id).")],
+    position: Annotated[int, typer.Argument(help="The rule's number (rules list).")],
+    db: DbOpt = None, as_: AsOpt = None, json_: JsonOpt = False,
+) -> None:
+    """Remove an auto-assign rule; the ones after it move up."""
+    with guarded(json_):
+        rule = open_store(db, as_).remove_rule(pool, position)
+    if json_:
+        print_json(rule)
+    else:
+        out.print(Text(t("Removed rule {n} of pool {pool}: {rule}", n=position, pool=rule.pool,
+                         rule=rule.describe())))
+
+
+@leads_app.command("edit")
+def leads_edit(
+    lead_id: int,
+    set_: Annotated[list[str], typer.Option("--set", help="FIELD=VALUE; repeatable (e.g. --set company=星辰科技).")],
+    db: DbOpt = None, as_: AsOpt = None, json_: JsonOpt = False,
+) -> None:
+    """Correct a lead's fields (owner, pool admin, admin); auto-assign rules then look at it again."""
+    changes: dict[str, str] = {}
+    for item in set_:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            fail(t("--set wants FIELD=VALUE, not {value}", value=item), 2, json_)
+        changes[key.strip()] = value
+    with guarded(json_):
+        store = open_store(db, as_)
+        changed = store.edit_lead(lead_id, changes)
+        owner = store.lead_detail(lead_id).row.get("owner") if changed else None
+    if json_:
+        print_json({"id": lead_id, "changed": changed, "owner": owner})
+    elif not changed:
+        err.print(Text(t("Nothing changed.")))
+    else:
+        out.print(Text(t("Lead #{id}: changed {fields}.", id=lead_id, fields=", ".join(i18n.label(k) for k in changed))))
