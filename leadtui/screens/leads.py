@@ -29,7 +29,8 @@ class LeadListScreen(RecordListScreen):
 
     BINDINGS = [
         Binding("p", "process", "Process", id="leads.process"),
-        Binding("e", "edit", "Edit", show=False, id="leads.edit"),
+        # F2 as in a spreadsheet: `e` is kept for export on every list (issue 7).
+        Binding("f2", "edit", "Edit", show=False, id="leads.edit"),
         Binding("v", "convert", "Convert", id="leads.convert"),
         Binding("c", "claim", "Claim", id="leads.claim"),
         Binding("a", "assign", "Assign", id="leads.assign"),

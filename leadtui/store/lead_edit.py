@@ -17,7 +17,6 @@ from leadtui.store.search import search_text
 if TYPE_CHECKING:
     from leadtui.store.service import Store
 
-EDITABLE_FIELDS = LEAD_EDITABLE_FIELDS  # one list for the store and the edit dialog
 _LIMITS = {c.name: c.type.length for c in Lead.__table__.columns if getattr(c.type, "length", None)}
 _MAY_EDIT = {"admin", "pool_admin", "owner", "manager"}
 
@@ -27,10 +26,10 @@ def edit_lead(store: Store, lead_id: int, changes: Mapping[str, str]) -> dict[st
 
     A pooled lead that now matches an auto-assign rule is assigned in the same step.
     """
-    unknown = [k for k in changes if k not in EDITABLE_FIELDS]
+    unknown = [k for k in changes if k not in LEAD_EDITABLE_FIELDS]
     if unknown:
         raise Invalid("{field} cannot be edited: one of {choices}", field=unknown[0],
-                      choices=", ".join(EDITABLE_FIELDS))
+                      choices=", ".join(LEAD_EDITABLE_FIELDS))
     clean = {k: str(v if v is not None else "").strip() for k, v in changes.items()}
     for key, value in clean.items():
         limit = _LIMITS.get(key)
