@@ -93,12 +93,12 @@ def open_db(db: str | None, default: str | None = None):  # noqa: ANN201
 
 
 def open_store(db: str | None, as_login: str | None = None, create: bool = False):  # noqa: ANN201
-    from sqlalchemy import inspect
-
+    from leadtui.store.schema import check_schema, where
     from leadtui.store.service import Store
 
     database = open_db(db)
-    if not inspect(database.engine).has_table("users"):
+    # One query of alembic_version; an outdated schema is refused with the command to run.
+    if check_schema(database.engine, where(database.engine.url)).empty:
         if create:
             database.create_schema()
         else:
@@ -218,6 +218,15 @@ def demo(
                     pass
             database = open_db(db, config.demo_db_url())
             existing = None
+        if existing is not None:
+            from leadtui.store.schema import schema_state
+
+            if not schema_state(database.engine).up_to_date:  # an older leadtui's demo: upgrade it
+                from leadtui.store import migrate
+
+                report = migrate.upgrade(database)
+                err.print(t("Upgraded the demo database {db} to schema revision {rev}.", db=database.describe(),
+                            rev=report.after))
         if existing is None:
             database.create_schema()
             login = config.os_login()
@@ -316,6 +325,17 @@ def _date_bound(text: str | None, end: bool, option: str) -> datetime | None:
         fail(t("{option} wants a date such as 2026-11-22, not {value}", option=option, value=text), 2)
 
 
+def lead_query(screen: str = "all", query: str = "", since: str | None = None, until: str | None = None,
+               period: str | None = None, sources: list[str] | None = None, statuses: list[str] | None = None,
+               sort: str = "submitted_at", asc: bool = False, pool_id: int | None = None):  # noqa: ANN201
+    """The LeadQuery of `leads list` and `export` (the dates as --since / --until)."""
+    from leadtui.store.records import LeadQuery
+
+    return LeadQuery(screen=screen, text=query, period=period, since=_date_bound(since, False, "--since"),
+                     until=_date_bound(until, True, "--until"), sources=tuple(sources or ()),
+                     statuses=tuple(statuses or ()), sort=sort, descending=not asc, pool_id=pool_id)
+
+
 @leads_app.command("list")
 def leads_list(
     screen: Annotated[str, typer.Option("--screen", help="all or converted.")] = "all",
@@ -331,13 +351,9 @@ def leads_list(
     db: DbOpt = None, as_: AsOpt = None, json_: JsonOpt = False,
 ) -> None:
     """List leads as the All Leads / Converted Leads screens show them."""
-    from leadtui.store.records import LeadQuery
-
     if limit < 1:
         fail(t("--limit must be at least 1"), 2, json_)
-    q = LeadQuery(screen=screen, text=query, period=period, since=_date_bound(since, False, "--since"),
-                  until=_date_bound(until, True, "--until"), sources=tuple(source or ()),
-                  statuses=tuple(status or ()), sort=sort, descending=not asc)
+    q = lead_query(screen, query, since, until, period, source, status, sort, asc)
     with guarded(json_):
         store = open_store(db, as_)
         rows = store.list_leads(q, 0, limit)
@@ -1078,3 +1094,5 @@ def main() -> None:
 
 # The rules commands live in their own module; importing it registers them.
 from leadtui import cli_rules  # noqa: E402,F401
+from leadtui import cli_db  # noqa: E402,F401
+from leadtui import cli_export  # noqa: E402,F401

@@ -652,4 +652,76 @@ ZH: dict[str, str] = {
     "Lead {order_no}: changed {fields}": "线索 {order_no}：已修改 {fields}",
     "An auto-assign rule gave it to {owner}": "自动分配规则已将其分配给 {owner}",
     # --- end days left / edit
+    # --- export (issue 7)
+    "By": "记录人",
+    "Duration (s)": "时长（秒）",
+    "Outcome": "结果",
+    "leads": "条线索",
+    "customers": "个客户",
+    "call records": "条通话记录",
+    "Export to a file ending in .xlsx or .csv, not {name}": "请导出到以 .xlsx 或 .csv 结尾的文件，而不是 {name}",
+    "There is no folder {folder}": "文件夹 {folder} 不存在",
+    "{path} is a folder: give a file name": "{path} 是文件夹：请给出文件名",
+    "{total} {what} match, more than the {limit} one export holds: export them in {batches} batches "
+    "(batch 1 to {batches})": "共 {total} {what}，超过单次导出上限 {limit} 行：请分 {batches} 批导出（第 1 至 {batches} 批）",
+    "There are {batches} batch(es) of {limit} rows: choose 1 to {batches}, not {batch}":
+        "共 {batches} 批，每批 {limit} 行：请选第 1 至 {batches} 批，而不是 {batch}",
+    "Cannot write {path}: {error}": "无法写入 {path}：{error}",
+    "Unknown field(s) {fields}: choose from {choices}": "未知字段 {fields}：可选 {choices}",
+    "Nothing to export: no rows marked": "没有可导出的内容：未标记任何行",
+    "Nothing to export: none of these leads is yours to see": "没有可导出的内容：这些线索你都无权查看",
+    "--ids wants ids separated by commas, such as 12,15,40, not {value}": "--ids 需要以逗号分隔的编号，如 12,15,40，而不是 {value}",
+    "--screen is one of {choices}, not {value}": "--screen 须为 {choices} 之一，而不是 {value}",
+    "--calls exports the call records of the leads given by --ids": "--calls 导出 --ids 所给线索的通话记录",
+    "--screen pool wants --pool": "--screen pool 需要 --pool",
+    "Exported {n} row(s) to {path}": "已导出 {n} 行到 {path}",
+    "Batch {batch} of {batches} ({total} rows in all)": "第 {batch} 批，共 {batches} 批（总计 {total} 行）",
+    "Values longer than 32,767 characters were cut in row(s) {rows}": "第 {rows} 行有超过 32,767 个字符的值，已截断",
+    "rows {first}–{last}": "第 {first}–{last} 行",
+    "Export the call records of {n} lead(s)": "导出 {n} 条线索的通话记录",
+    "Export — {title}": "导出 — {title}",
+    "the marked rows ({n})": "已标记的行（{n}）",
+    "everything the search and filter show ({n})": "当前搜索和筛选的全部结果（{n}）",
+    "Scope": "范围",
+    "Batch": "批次",
+    "Fields (space ticks)": "字段（空格勾选）",
+    "All": "全选",
+    "None": "全不选",
+    "File name": "文件名",
+    "Export": "导出",
+    "Export calls": "导出通话记录",
+    "{n} rows: at most {limit} go in one export — choose one of the {batches} batches":
+        "共 {n} 行：单次最多导出 {limit} 行 — 请从 {batches} 批中选一批",
+    "{n} row(s)": "{n} 行",
+    "Write a file name": "请填写文件名",
+    "Tick one or more fields": "请勾选至少一个字段",
+    "{path} exists: press Export again to replace it": "{path} 已存在：再按一次导出即覆盖",
+    # --- end export
+    # --- schema versions, `leadtui db` (issue 8, migrations)
+    "The database {db} has schema revision {current}, newer than this leadtui knows ({head}): upgrade leadtui":
+        "数据库 {db} 的结构版本为 {current}，比本 leadtui 所知的 ({head}) 更新：请升级 leadtui",
+    "The database {db} was made by an older leadtui and needs an upgrade: run `leadtui db upgrade --db {db}`":
+        "数据库 {db} 由旧版 leadtui 创建，需要升级：请运行 `leadtui db upgrade --db {db}`",
+    "The database {db} needs an upgrade (schema {current}, this leadtui needs {head}): "
+    "run `leadtui db upgrade --db {db}`":
+        "数据库 {db} 需要升级（结构版本 {current}，本 leadtui 需要 {head}）：请运行 `leadtui db upgrade --db {db}`",
+    "The database {db} has no schema version and is not a schema leadtui knows (missing: {missing}); "
+    "it cannot be upgraded": "数据库 {db} 没有结构版本，也不是 leadtui 认识的结构（缺少：{missing}）；无法升级",
+    "The upgrade would break {n} reference(s); nothing was changed": "升级会破坏 {n} 处引用；未做任何改动",
+    "empty: run `leadtui init`": "空数据库：请运行 `leadtui init`",
+    "newer than this leadtui: upgrade leadtui": "比本 leadtui 更新：请升级 leadtui",
+    "up to date": "已是最新",
+    "made by an older leadtui: run `leadtui db upgrade`": "由旧版 leadtui 创建：请运行 `leadtui db upgrade`",
+    "needs an upgrade: run `leadtui db upgrade`": "需要升级：请运行 `leadtui db upgrade`",
+    "Database: {db}": "数据库：{db}",
+    "Schema revision: {current}": "结构版本：{current}",
+    "none": "无",
+    "This leadtui's newest: {head}": "本 leadtui 的最新版本：{head}",
+    "Status: {status}": "状态：{status}",
+    "{db} had no schema version: recognised as revision {rev}": "{db} 没有结构版本：识别为版本 {rev}",
+    "Applied {rev}: {description}": "已应用 {rev}：{description}",
+    "{db} is now at revision {rev}.": "{db} 现为版本 {rev}。",
+    "{db} is already at revision {rev}: nothing to do.": "{db} 已是版本 {rev}：无需操作。",
+    "Upgraded the demo database {db} to schema revision {rev}.": "已将演示数据库 {db} 升级到结构版本 {rev}。",
+    # --- end schema versions
 }

@@ -67,11 +67,13 @@ def _ddl_script(engine: Engine) -> str:
     """The schema's DDL from the models, as one script: one round trip instead of
     create_all's ~50 (its table checks, then each statement), a fraction of the time."""
     from leadtui.store.models import Base
+    from leadtui.store.schema import stamp_ddl
 
     statements = []
     for table in Base.metadata.sorted_tables:
         statements.append(str(CreateTable(table).compile(dialect=engine.dialect)))
         statements += [str(CreateIndex(index).compile(dialect=engine.dialect)) for index in table.indexes]
+    statements += stamp_ddl(engine.dialect)  # versioned at the newest migration, as create_schema does
     return ";\n".join(statements)
 
 

@@ -8,6 +8,7 @@ from textual.widgets import Static
 from leadtui.i18n import label, source_label, t, translate_bindings
 from leadtui.screens.format import CUSTOMER_WIDTHS
 from leadtui.screens.record_list import RecordListScreen
+from leadtui.store.fields import CUSTOMER_COLUMNS
 from leadtui.store.records import CustomerQuery, CustomerRow, PoolRecord, UserRecord
 
 TITLES = {"mine": "My Customers", "dept": "My department's customers", "blacklist": "Blacklist",
@@ -43,6 +44,7 @@ class CustomerListScreen(RecordListScreen):
     ]
 
     widths = CUSTOMER_WIDTHS
+    export_fields = ("id", *CUSTOMER_COLUMNS)
     search_hint = "Search name, nickname, company, phone, mobile, email, external id — Esc clears"
 
     def __init__(self, screen_kind: str) -> None:

@@ -10,16 +10,18 @@ from textual.widgets import Static
 from leadtui.i18n import label, source_label, t, translate_bindings
 from leadtui.screens.format import WIDTHS
 from leadtui.screens.record_list import RecordListScreen
+from leadtui.store.fields import LEAD_COLUMNS
 from leadtui.store.records import LeadQuery, LeadRow, PoolRecord, UserRecord
 
 TITLES = {"all": "All Leads", "converted": "Converted Leads", "pool": "Pool", "trash": "Trash"}
 
 # Which actions each kind of list offers; the store decides per lead who may.
 ACTIONS: dict[str, set[str]] = {
-    "all": {"process", "edit", "convert", "assign", "claim", "reclaim", "return_leads", "delete", "trash"},
-    "converted": {"process", "edit", "delete", "trash"},
+    "all": {"process", "edit", "convert", "assign", "claim", "reclaim", "return_leads", "delete", "trash",
+            "export", "export_calls"},
+    "converted": {"process", "edit", "delete", "trash", "export", "export_calls"},
     "pool": {"process", "edit", "convert", "assign", "claim", "reclaim", "return_leads", "delete", "trash",
-             "pick_pool"},
+             "pick_pool", "export", "export_calls"},
     "trash": {"restore", "purge"},
 }
 
@@ -41,9 +43,11 @@ class LeadListScreen(RecordListScreen):
         Binding("T", "trash", "Trash", show=False, id="leads.trash"),
         Binding("u", "restore", "Restore", id="leads.restore"),
         Binding("X", "purge", "Purge", id="leads.purge"),
+        Binding("E", "export_calls", "Export calls", show=False, id="leads.export_calls"),
     ]
 
     widths = WIDTHS
+    export_fields = ("id", *LEAD_COLUMNS)
     search_hint = "Search the 17 fields — Enter to go to the list, Esc to clear"
 
     def __init__(self, screen_kind: str) -> None:
@@ -221,6 +225,14 @@ class LeadListScreen(RecordListScreen):
         ids = self.targets()
         if ids:
             self.run_batch(self.app.store.restore_leads, ids)
+
+    def action_export_calls(self) -> None:
+        from leadtui.screens.export_dialog import ExportDialog
+
+        ids = self.targets()
+        if ids:
+            self.app.push_screen(ExportDialog(" · ".join(self.title_parts()), f"{self.screen_kind}-calls",
+                                              self.query_spec, len(ids), ids, [], [], calls=True))
 
     def action_trash(self) -> None:
         self.app.push_screen(LeadListScreen("trash"))

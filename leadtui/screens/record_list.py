@@ -43,6 +43,7 @@ class RecordListScreen(StoreCalls, Screen[None]):
         Binding("A", "mark_all", "Mark all", show=False, id="list.mark_all"),
         Binding("U", "clear_marks", "Clear marks", show=False, id="list.clear_marks"),
         Binding("C", "columns", "Columns", show=False, id="list.columns"),
+        Binding("e", "export", "Export", show=False, id="list.export"),
         Binding("ctrl+r", "reload", "Reload", show=False, id="list.reload"),
         Binding("escape", "clear_search", "Clear search", show=False, id="list.clear_search"),
     ]
@@ -50,6 +51,7 @@ class RecordListScreen(StoreCalls, Screen[None]):
     screen_kind: str
     query_spec: Any
     widths: dict[str, int]
+    export_fields: tuple[str, ...]  # what the export dialog offers, "id" first
     search_hint = "Search — Enter to go to the list, Esc to clear"
 
     def __init__(self, screen_kind: str) -> None:
@@ -244,6 +246,15 @@ class RecordListScreen(StoreCalls, Screen[None]):
 
         self.app.push_screen(ColumnsDialog([c.key for c in self.table.columns], list(self.widths)),
                              callback=chosen)
+
+    # ------------------------------------------------------------------ export
+
+    def action_export(self) -> None:
+        from leadtui.screens.export_dialog import ExportDialog
+
+        self.app.push_screen(ExportDialog(" · ".join(self.title_parts()), self.screen_kind, self.query_spec,
+                                          self.table.total, sorted(self.table.marks),
+                                          [c.key for c in self.table.columns], list(self.export_fields)))
 
     # ------------------------------------------------------------------ batches
 

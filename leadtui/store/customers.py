@@ -19,7 +19,7 @@ from leadtui.store.access import Actor, department_member_ids, pool_access
 from leadtui.store.errors import Invalid, NotFound, Refused
 from leadtui.store.fields import CUSTOMER_COLUMNS, CUSTOMER_SEARCH_FIELDS, CUSTOMER_STAGES, FOLLOWUP_KINDS
 from leadtui.store.holding import claim_room, cooldown_refusal, extended_protection, room_for, round_robin
-from leadtui.store.leads import days_left
+from leadtui.store.leads import days_left, id_in
 from leadtui.store.models import Contact, Customer, Deal, Department, FollowUp, Lead, Pool, User
 from leadtui.store.pool_actions import (
     _Batch,
@@ -154,6 +154,8 @@ def _conditions(session: Session, actor: Actor, q: CustomerQuery) -> list[Column
             raise Invalid("Unknown stage {stage}: one of {choices}", stage=stage, choices=", ".join(CUSTOMER_STAGES))
     if q.stages:
         conds.append(Customer.stage.in_(q.stages))
+    if q.ids is not None:
+        conds.append(id_in(Customer.id, q.ids))
     return conds
 
 

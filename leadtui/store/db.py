@@ -77,9 +77,18 @@ class Database:
             yield session
 
     def create_schema(self) -> None:
+        """Make the schema from the models and stamp it at the newest migration; on a
+        database that has it already, nothing. An older leadtui's database is refused
+        (SchemaOutdated): create_all would add the new tables but not the new columns."""
         from leadtui.store.models import Base
+        from leadtui.store.schema import check_schema, stamp_head, where
 
-        Base.metadata.create_all(self.engine)
+        state = check_schema(self.engine, where(self.engine.url))
+        if state.up_to_date:
+            return
+        with self.engine.execution_options(leadtui_write=True).begin() as conn:
+            Base.metadata.create_all(conn)
+            stamp_head(conn)
 
     def describe(self) -> str:
         """A short name of the database for the status line (no password)."""

@@ -35,6 +35,7 @@ class LeadQuery:
     statuses: tuple[str, ...] = ()
     sort: str = "submitted_at"
     descending: bool = True
+    ids: tuple[int, ...] | None = None  # only these leads (an export of marked rows)
 
 
 @dataclass(frozen=True)
@@ -179,6 +180,7 @@ class CustomerQuery:
     stages: tuple[str, ...] = ()
     sort: str = "created_at"
     descending: bool = True
+    ids: tuple[int, ...] | None = None  # only these customers (an export of marked rows)
 
 
 @dataclass(frozen=True)

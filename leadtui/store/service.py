@@ -15,6 +15,7 @@ from leadtui.store import (
     customer_dupes,
     customer_merge,
     customers,
+    export,
     lead_edit,
     inbox,
     leads,
@@ -88,6 +89,9 @@ class Store:
     list_notifications = inbox.list_notifications
     mark_read = inbox.mark_read
     list_audit = inbox.list_audit
+    # export (SPEC 7)
+    export_records = export.export_records
+    export_calls = export.export_calls
     # users and preferences
     add_user = users.add_user
     list_users = users.list_users
