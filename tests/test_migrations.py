@@ -25,9 +25,10 @@ from typer.testing import CliRunner
 
 from leadtui import cli, config
 from leadtui.migrations import baseline
-from leadtui.store import migrate
+from leadtui.store import migrate, search_index
 from leadtui.store.db import Database
 from leadtui.store.models import AssignRule, Base, Customer, Lead
+from leadtui.store.records import LeadQuery
 from leadtui.store.schema import BASELINE, HEAD, REVISIONS, SchemaOutdated, schema_state, version_table
 from tests.conftest import PG_ENV, _admin_engine
 from tests.factories import NOW, store_for
@@ -231,12 +232,16 @@ def test_upgrade_from_the_first_revision_keeps_every_row(empty_db: Database) -> 
     assert all(before.values())
     report = migrate.upgrade(empty_db)
     assert (report.before, report.after, report.stamped) == (BASELINE, HEAD, None)
-    assert [r for r, _ in report.applied] == ["0002"]
+    assert [r for r, _ in report.applied] == list(REVISIONS[1:])
     assert_upgraded(empty_db, before)
     # and the store works on it: the new columns and table are there and usable
     boss = store_for(empty_db, "boss")
     detail = boss.lead_detail(1)
     assert detail.row.get("order_no") == "L20261119-000001" and len(detail.followups) == 1
+    # 0003 indexed the leads that were there: the search finds them through the index
+    with empty_db.read() as session:
+        assert set(search_index.candidates(session, "张伟")) == {1}
+    assert [r.id for r in boss.list_leads(LeadQuery(screen="converted", text="星辰科技"))] == [1]
     assert boss.add_rule("North", [("source", "equals", "booking")], ["li"]).position == 1
     # upgrading again does nothing
     assert migrate.upgrade(empty_db).applied == []

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from leadtui import clock
 from leadtui.store import pools as pools_mod
+from leadtui.store import search_index
 from leadtui.store import users as users_mod
 from leadtui.store.convert import email_norm, mobile_norm
 from leadtui.store.db import Database
@@ -634,6 +635,7 @@ def build_demo(db: Database, os_login: str, os_name: str, leads: int = 5000, *, 
             world.write_counters(leads)
             for index in indexes:
                 index.create(session.connection())
+            search_index.rebuild(session)  # in bulk: cheaper than lead by lead
             _fix_sequences(session, db)
         finally:
             if restore_cache is not None:  # the connection goes back to the pool

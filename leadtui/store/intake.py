@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from leadtui import clock
-from leadtui.store import audit
+from leadtui.store import audit, search_index
 from leadtui.store.assign_rules import apply_rules
 from leadtui.store.errors import Invalid
 from leadtui.store.fields import SEARCH_FIELDS, SOURCES
@@ -78,6 +78,7 @@ def add_lead(session: Session, fields: Mapping[str, object], *, pool_id: int | N
     lead.created_by_id = actor_id
     session.add(lead)
     session.flush()
+    search_index.index_leads(session, [(lead.id, lead.search_text)])
     audit.record(session, actor_id, "create", "lead", lead.id, {},
                  {"pool_id": pool_id, "status": "pooled", "source": source})
     if auto_assign:

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from leadtui.i18n import label
-from leadtui.store import audit
+from leadtui.store import audit, search_index
 from leadtui.store.assign_rules import apply_rules
 from leadtui.store.errors import Invalid, Refused
 from leadtui.store.fields import LEAD_EDITABLE_FIELDS, SEARCH_FIELDS
@@ -47,6 +47,7 @@ def edit_lead(store: Store, lead_id: int, changes: Mapping[str, str]) -> dict[st
             setattr(lead, key, clean[key])
         lead.search_text = search_text({f: getattr(lead, f) for f in SEARCH_FIELDS})
         session.flush()
+        search_index.index_leads(session, [(lead.id, lead.search_text)])
         after = {k: clean[k] for k in before}
         audit.record(session, store.actor.id, "edit", "lead", lead.id, before, after, pool_id=lead.pool_id)
         apply_rules(session, [lead], store.actor.id)

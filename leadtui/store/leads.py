@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, not_, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from leadtui import clock
@@ -16,7 +16,8 @@ from leadtui.store.fields import FOLLOWUP_KINDS, LEAD_COLUMNS, LEAD_STATUSES, SE
 from leadtui.store.holding import extended_protection
 from leadtui.store.models import Customer, FollowUp, Lead, Pool, User
 from leadtui.store.records import FollowUpRecord, LeadDetail, LeadQuery, LeadRow
-from leadtui.store.search import matched_field, search_clause
+from leadtui.store.search import corrections, ids_in, match, plan
+from leadtui.store.search_index import GramCache
 
 if TYPE_CHECKING:
     from leadtui.store.service import Store
@@ -43,6 +44,8 @@ assert set(_EXPRESSIONS) == set(LEAD_COLUMNS)
 # Sort columns that can be empty (converted_at is left out: its index gives the
 # Converted list its order, and that list holds no lead without it).
 _NULLABLE_SORTS = {"owner", "customer", "assigned_at", "last_followup_at", "days_left"}
+# Sorts an index serves (ix_leads_submitted, ix_leads_converted): a page walks it.
+_INDEXED_SORTS = {"submitted_at", "converted_at"}
 
 PERIODS = {"today", "7d", "30d"}
 
@@ -59,6 +62,7 @@ def _period_start(period: str) -> datetime:
 
 
 def _conditions(session: Session, actor: Actor, query: LeadQuery) -> list[ColumnElement[bool]]:
+    """Everything the list asks of a lead but the keyword (see `_Keyword`)."""
     if query.screen == "trash":
         if not actor.is_admin:
             raise Refused("Only an admin may see the trash")
@@ -84,9 +88,6 @@ def _conditions(session: Session, actor: Actor, query: LeadQuery) -> list[Column
         if owner_id is None:
             raise NotFound("There is no user {login}", login=query.owner)
         conds.append(Lead.owner_id == owner_id)
-    keyword = search_clause(Lead.search_text, query.text)
-    if keyword is not None:
-        conds.append(keyword)
     if query.period:
         conds.append(Lead.submitted_at >= _period_start(query.period))
     if query.since:
@@ -109,10 +110,7 @@ def _conditions(session: Session, actor: Actor, query: LeadQuery) -> list[Column
     return conds
 
 
-def id_in(column: Any, ids: tuple[int, ...]) -> ColumnElement[bool]:
-    """`column IN (ids)` with the ids written into the SQL (they are ints): thousands of
-    marked rows would pass SQLite's limit of bound parameters."""
-    return column.in_(bindparam("only_ids", [int(i) for i in ids], expanding=True, literal_execute=True))
+id_in = ids_in  # marked rows (export), customers too: the ids go into the SQL as ints
 
 
 def _joined(stmt: Select[Any]) -> Select[Any]:
@@ -129,24 +127,94 @@ def days_left(protect_until: datetime | None) -> int | None:
     return max(0, (protect_until - clock.now()).days)
 
 
-def _row(mapping: Any, query_text: str = "") -> LeadRow:
+def _row(mapping: Any, query_text: str = "", exact: bool | None = None, score: int | None = None) -> LeadRow:
     values = {key: mapping[key] for key in LEAD_COLUMNS}
     values["days_left"] = days_left(values["days_left"])
-    return LeadRow(mapping["id"], values, matched_field(values, query_text) if query_text else None)
+    found = match(values, query_text) if query_text else None
+    return LeadRow(mapping["id"], values, found[0] if found else None,
+                   found[1:] if found and found[2] > found[1] else None, exact, score)
 
 
 def _row_select() -> Select[Any]:
     return _joined(select(Lead.id, *(expr.label(key) for key, expr in _EXPRESSIONS.items())))
 
 
+# Forgiving hits follow the exact ones only while those fill less than a page: past
+# that nobody scrolls to the end for a typo's neighbours.
+FUZZY_BELOW = 100
+_FUZZY_PER_CORRECTION = 50
+_FUZZY_MAX = 200
+
+
+class _Keyword:
+    """The list's keyword in one read transaction: the exact hits' plan, and the
+    forgiving hits (computed when first needed, then kept for the transaction)."""
+
+    def __init__(self, session: Session, base: list[ColumnElement[bool]], text: str) -> None:
+        self.session, self.base, self.text = session, base, text
+        self.grams = GramCache()
+        self.plan = plan(session, text, self.grams)
+        self.exact = None if self.plan is None else self.plan.clause()
+        self._forgiving: list[tuple[int, int, str]] | None = None
+
+    @property
+    def conditions(self) -> list[ColumnElement[bool]]:
+        return self.base if self.exact is None else [*self.base, self.exact]
+
+    def page_conditions(self, sort: str) -> list[ColumnElement[bool]]:
+        """As `conditions`, for a page read in the order of `sort`."""
+        if self.plan is None:
+            return self.base
+        return [*self.base, self.plan.clause(walk=sort in _INDEXED_SORTS)]
+
+    def count_exact(self) -> int:
+        return self.session.scalar(select(func.count()).select_from(Lead).where(*self.conditions)) or 0
+
+    def forgiving(self, exact_hits: int) -> list[tuple[int, int, str]]:
+        """(id, score, corrected keyword) of the forgiving hits, best first, ties newest."""
+        if self.exact is None or exact_hits >= FUZZY_BELOW:
+            return []
+        if self._forgiving is None:
+            best: dict[int, tuple[int, datetime, str]] = {}
+            for corrected, score in corrections(self.session, self.text, exact_hits):
+                found = plan(self.session, corrected, self.grams)
+                assert found is not None
+                stmt = (select(Lead.id, Lead.submitted_at).where(*self.base, found.clause(walk=True),
+                                                                  not_(self.exact))
+                        .order_by(Lead.submitted_at.desc(), Lead.id.desc()).limit(_FUZZY_PER_CORRECTION))
+                for lead_id, submitted in self.session.execute(stmt):
+                    if lead_id not in best or best[lead_id][0] < score:
+                        best[lead_id] = (score, submitted, corrected)
+            ranked = sorted(best.items(), key=lambda kv: (-kv[1][0], -kv[1][1].timestamp(), -kv[0]))
+            self._forgiving = [(i, sc, corr) for i, (sc, _, corr) in ranked[:_FUZZY_MAX]]
+        return self._forgiving
+
+    def forgiving_rows(self, hits: list[tuple[int, int, str]]) -> list[LeadRow]:
+        fetched = _fetch(self.session, [h[0] for h in hits])
+        return [_row(fetched[i], corrected, False, score) for i, score, corrected in hits if i in fetched]
+
+
+def _fetch(session: Session, ids: list[int]) -> dict[int, Any]:
+    if not ids:
+        return {}
+    return {m["id"]: m for m in session.execute(_row_select().where(ids_in(Lead.id, ids))).mappings()}
+
+
+def _rows_in_order(session: Session, ids: list[int], text: str, exact: bool | None,
+                   score: int | None) -> list[LeadRow]:
+    fetched = _fetch(session, ids)
+    return [_row(fetched[i], text, exact, score) for i in ids if i in fetched]
+
+
 def count_leads(store: Store, query: LeadQuery) -> int:
+    """The rows the list shows: the exact hits, and the forgiving ones after them."""
     with store.db.read() as session:
-        conds = _conditions(session, store.actor, query)
-        return session.scalar(select(func.count()).select_from(Lead).where(*conds)) or 0
+        keyword = _Keyword(session, _conditions(session, store.actor, query), query.text)
+        exact = keyword.count_exact()
+        return exact + len(keyword.forgiving(exact))
 
 
-def list_leads(store: Store, query: LeadQuery, offset: int = 0, limit: int = 100) -> list[LeadRow]:
-    """One page of the list, in the query's sort order (ties broken by id)."""
+def _order(query: LeadQuery) -> list[Any]:
     if query.sort not in _EXPRESSIONS:
         raise Invalid("Cannot sort by {column}", column=query.sort)
     sort = _EXPRESSIONS[query.sort]
@@ -155,17 +223,35 @@ def list_leads(store: Store, query: LeadQuery, offset: int = 0, limit: int = 100
         # SQLite puts NULLs first, PostgreSQL last: say it, so both backends show the
         # blanks (no owner, never followed up) at the end, either way, as spreadsheets do.
         order[0] = order[0].nulls_last()
+    return order
+
+
+def list_leads(store: Store, query: LeadQuery, offset: int = 0, limit: int = 100) -> list[LeadRow]:
+    """One page of the list, in the query's sort order (ties broken by id); with a
+    keyword the exact hits in that order, then the forgiving ones best first."""
+    order = _order(query)
     with store.db.read() as session:
-        conds = _conditions(session, store.actor, query)
-        stmt = _row_select().where(*conds).order_by(*order).offset(offset).limit(limit)
-        return [_row(m, query.text) for m in session.execute(stmt).mappings()]
+        keyword = _Keyword(session, _conditions(session, store.actor, query), query.text)
+        # Two steps: the page's ids in order (the sort carries only the id and its key),
+        # then those rows with every column.
+        page = list(session.scalars(_joined(select(Lead.id)).where(*keyword.page_conditions(query.sort))
+                                    .order_by(*order).offset(offset).limit(limit)))
+        exact = keyword.exact is not None
+        rows = _rows_in_order(session, page, query.text, True if exact else None, 100 if exact else None)
+        if not exact or len(rows) == limit:
+            return rows
+        exact_hits = offset + len(rows) if rows else keyword.count_exact()
+        hits = keyword.forgiving(exact_hits)
+        start = max(0, offset - exact_hits)
+        return rows + keyword.forgiving_rows(hits[start:start + limit - len(rows)])
 
 
 def lead_ids(store: Store, query: LeadQuery) -> list[int]:
     """Every id the query shows: what `A` marks."""
     with store.db.read() as session:
-        conds = _conditions(session, store.actor, query)
-        return list(session.scalars(select(Lead.id).where(*conds)))
+        keyword = _Keyword(session, _conditions(session, store.actor, query), query.text)
+        ids = list(session.scalars(select(Lead.id).where(*keyword.conditions)))
+        return ids + [h[0] for h in keyword.forgiving(len(ids))]
 
 
 def _load_visible(session: Session, actor: Actor, lead_id: int) -> tuple[Lead, str]:

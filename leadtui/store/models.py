@@ -6,11 +6,13 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     DateTime,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     Numeric,
     String,
     Text,
@@ -214,6 +216,27 @@ class Lead(Base):
         # Auto-recycle and the warnings look for assigned leads by protect_until.
         Index("ix_leads_protect", "status", "protect_until"),
     )
+
+
+class SearchPosting(Base):
+    """The search index (store/search_index.py): the leads of one segment (65,536
+    consecutive ids) that may hold a gram, as sorted little-endian uint16 offsets."""
+
+    __tablename__ = "search_postings"
+    gram: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    seg: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    n: Mapped[int] = mapped_column(Integer)
+    ids: Mapped[bytes] = mapped_column(LargeBinary)
+    __table_args__ = {"sqlite_with_rowid": False}
+
+
+class SearchTerm(Base):
+    """A word of the leads' text that the typo search may correct a query to; ids grow,
+    so a process reads only the words added since it last looked."""
+
+    __tablename__ = "search_terms"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    term: Mapped[str] = mapped_column(String(40), unique=True)
 
 
 class LeadCollaborator(Base):

@@ -43,6 +43,11 @@ class LeadRow:
     id: int
     values: dict[str, object]  # column key -> value (str, datetime or None)
     matched_field: str | None = None
+    # With a keyword: where in the matched field's value it is (start, end), whether
+    # the row is an exact hit or a forgiving one, and its score (exact: 100).
+    match_span: tuple[int, int] | None = None
+    exact: bool | None = None
+    score: int | None = None
 
     def get(self, key: str) -> object:
         return self.values.get(key)

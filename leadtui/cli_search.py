@@ -1,0 +1,97 @@
+"""`leadtui search` (issue 6): the lead search as the lists use it, for scripts and
+for measuring; registered on the main app.
+
+`--queries-file` runs many queries in one process (no start-up per query) and prints
+one JSON object per line: the query, the milliseconds it took and its ranked hits.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from typing import Annotated
+
+import typer
+
+from leadtui.cli import AsOpt, DbOpt, JsonOpt, app, err, fail, guarded, open_store, print_json, print_table
+from leadtui.i18n import label, t
+
+SCREENS = ("all", "converted", "pool")
+
+
+def hit_json(row) -> dict[str, object]:  # noqa: ANN001 - a LeadRow
+    return {"id": row.id, "score": row.score, "matched_field": row.matched_field, "exact": row.exact}
+
+
+@app.command("search")
+def search(
+    query: Annotated[str | None, typer.Argument(help="What to look for in the 17 fields.")] = None,
+    screen: Annotated[str, typer.Option("--screen", help="all, converted or pool.")] = "all",
+    pool: Annotated[str | None, typer.Option("--pool", help="The pool (--screen pool).")] = None,
+    limit: Annotated[int, typer.Option("--limit", help="At most this many hits per query.")] = 20,
+    queries_file: Annotated[str | None, typer.Option(
+        "--queries-file", help="One query per line ('-': standard input); one JSON line per query.")] = None,
+    engine: Annotated[str, typer.Option("--engine", help="leadtui, or naive (a LIKE on each of the 17 "
+                                                         "columns, for comparison).")] = "leadtui",
+    db: DbOpt = None, as_: AsOpt = None, json_: JsonOpt = False,
+) -> None:
+    """Search the leads: exact hits first, then forgiving ones (typos), with the field that matched."""
+    from leadtui.store import search_naive
+    from leadtui.store.records import LeadQuery
+
+    if screen not in SCREENS:
+        fail(t("--screen is one of {choices}, not {value}", choices=", ".join(SCREENS), value=screen), 2, json_)
+    if limit < 1:
+        fail(t("--limit must be at least 1"), 2, json_)
+    if engine not in ("leadtui", "naive"):
+        fail(t("--engine is leadtui or naive, not {value}", value=engine), 2, json_)
+    if (query is None) == (queries_file is None):
+        fail(t("Give a query, or --queries-file FILE"), 2, json_)
+    if queries_file is not None and not json_:
+        fail(t("--queries-file prints JSON lines: add --json"), 2)
+    with guarded(json_):
+        store = open_store(db, as_)
+        pool_id = store.show_pool(pool).id if pool else None
+        if screen == "pool" and pool_id is None:
+            fail(t("--screen pool wants --pool"), 2, json_)
+
+        def run(text: str) -> list[dict[str, object]]:
+            if engine == "naive":
+                return search_naive.search(store, text, screen, pool_id, limit)
+            return [hit_json(r) for r in store.list_leads(LeadQuery(screen=screen, text=text, pool_id=pool_id),
+                                                          0, limit)]
+
+        if queries_file is not None:
+            try:
+                lines = (sys.stdin if queries_file == "-" else open(queries_file, encoding="utf-8")).read()
+            except (OSError, UnicodeDecodeError) as exc:
+                fail(t("Cannot read {path}: {error}", path=queries_file, error=str(exc)), 2, True)
+            for text in lines.splitlines():
+                if not text.strip():
+                    continue
+                started = time.perf_counter()
+                hits = run(text)
+                ms = (time.perf_counter() - started) * 1000
+                print(json.dumps({"query": text, "ms": round(ms, 2), "hits": hits}, ensure_ascii=False), flush=True)
+            return
+        assert query is not None
+        started = time.perf_counter()
+        rows = store.list_leads(LeadQuery(screen=screen, text=query, pool_id=pool_id), 0, limit) \
+            if engine == "leadtui" else None
+        if rows is None:
+            hits = search_naive.search(store, query, screen, pool_id, limit)
+            if json_:
+                print_json(hits)
+            else:
+                print_table(["ID", t("Matched")], [[h["id"], label(str(h["matched_field"] or ""))] for h in hits])
+            return
+        ms = (time.perf_counter() - started) * 1000
+        if json_:
+            print_json([hit_json(r) for r in rows])
+            return
+        columns = ["order_no", "contact", "mobile", "company"]
+        print_table(["ID", *(label(c) for c in columns), t("Matched"), t("Score")],
+                    [[r.id, *(str(r.get(c) or "") for c in columns), label(r.matched_field or ""),
+                      (t("exact") if r.exact else str(r.score))] for r in rows])
+        err.print(t("{n} hit(s) in {ms} ms", n=len(rows), ms=f"{ms:.1f}"))
