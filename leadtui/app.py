@@ -67,6 +67,10 @@ class LeadApp(App[None]):
         self.set_timer(min(self.RULES_FIRST, self.RULES_EVERY), self.run_rules)
         self.set_interval(self.RULES_EVERY, self.run_rules)
 
+    def on_unmount(self) -> None:
+        # The live refresh's own connection (store/changes.py) ends with the console.
+        self.store.close_change_feed()
+
     def _empty_trash(self) -> None:
         try:
             self.store.empty_trash()

@@ -50,6 +50,8 @@ class _Globals:
     db: str | None = None
     as_login: str | None = None
     lang: str | None = None
+    opened = "?"  # the database last opened, for messages about it
+    busy_s = 30.0
 
 
 G = _Globals()
@@ -73,23 +75,28 @@ def _setup(lang: str | None, now: str | None) -> None:
 
 @contextmanager
 def guarded(as_json: bool = False) -> Iterator[None]:
-    """Turn store refusals and bad input into a message and an exit status."""
-    from sqlalchemy.exc import OperationalError
+    """Turn store refusals, bad input and database faults into a message and an exit
+    status (never a traceback)."""
+    from sqlalchemy.exc import DBAPIError
 
+    from leadtui.store import faults
     from leadtui.store.errors import StoreError
 
     try:
         yield
     except StoreError as exc:
         fail(str(exc), exc.exit_code, as_json)
-    except OperationalError as exc:
-        fail(t("Database error: {error}", error=str(exc.orig)), 4, as_json)
+    except DBAPIError as exc:  # a fault met outside the store's sessions (opening, schema checks)
+        fault = faults.fault_for(exc, G.opened, G.busy_s)
+        fail(str(fault) if fault else t("Database error: {error}", error=str(exc.orig)), 4, as_json)
 
 
 def open_db(db: str | None, default: str | None = None):  # noqa: ANN201
     from leadtui.store.db import Database
 
-    return Database(config.db_url(db or G.db, default))
+    database = Database(config.db_url(db or G.db, default))
+    G.opened, G.busy_s = database.describe(), database.busy_timeout_ms / 1000
+    return database
 
 
 def open_store(db: str | None, as_login: str | None = None, create: bool = False):  # noqa: ANN201

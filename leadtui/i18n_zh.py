@@ -724,4 +724,20 @@ ZH: dict[str, str] = {
     "{db} is already at revision {rev}: nothing to do.": "{db} 已是版本 {rev}：无需操作。",
     "Upgraded the demo database {db} to schema revision {rev}.": "已将演示数据库 {db} 升级到结构版本 {rev}。",
     # --- end schema versions
+    # --- live refresh, faults (issue 8)
+    "The database stayed busy for over {seconds} s (other operators' changes held it): "
+    "nothing was saved; try again": "数据库持续忙碌超过 {seconds} 秒（其他操作员的改动占着它）：未保存任何内容，请重试",
+    "The disk holding the database {db} is full: nothing was saved. Free some space, then try again":
+        "数据库 {db} 所在的磁盘已满：未保存任何内容。请腾出空间后重试",
+    "The database {db} is read-only for you: nothing was saved. Ask whoever runs it to make it writable":
+        "数据库 {db} 对你是只读的：未保存任何内容。请让管理数据库的人把它设为可写",
+    "Cannot open the database {db}: {error}": "无法打开数据库 {db}：{error}",
+    "Cannot reach the database {db}: {error}": "无法连接数据库 {db}：{error}",
+    "The disk could not read or write {db} ({error}): nothing was saved": "磁盘无法读写 {db}（{error}）：未保存任何内容",
+    "The database file {db} is damaged ({error}): restore it from a backup": "数据库文件 {db} 已损坏（{error}）：请从备份恢复",
+    "Live refresh paused: {error}": "实时刷新已暂停：{error}",
+    "not live": "未实时刷新",
+    "{n} marked row(s) were taken by someone else or left this list: unmarked":
+        "{n} 个已标记的行被他人取走或已不在此列表中：已取消标记",
+    # --- end issue 8
 }

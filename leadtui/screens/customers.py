@@ -44,6 +44,7 @@ class CustomerListScreen(RecordListScreen):
     ]
 
     widths = CUSTOMER_WIDTHS
+    live_entity = "customer"
     export_fields = ("id", *CUSTOMER_COLUMNS)
     search_hint = "Search name, nickname, company, phone, mobile, email, external id — Esc clears"
 

@@ -24,12 +24,13 @@ from leadtui.display import cell
 from leadtui.i18n import label, t
 from leadtui.safe import one_line
 from leadtui.screens.base import StoreCalls
+from leadtui.screens.live import LiveRefresh
 from leadtui.store.records import BatchResult
 from leadtui.widgets.record_table import Column, RecordTable
 from leadtui.widgets.status_line import StatusLine
 
 
-class RecordListScreen(StoreCalls, Screen[None]):
+class RecordListScreen(LiveRefresh, StoreCalls, Screen[None]):
     DEFAULT_CSS = """
     RecordListScreen #title { height: 1; background: $primary; color: $text; padding: 0 1; }
     RecordListScreen #search { height: 1; border: none; padding: 0 1; display: none; }
@@ -114,6 +115,7 @@ class RecordListScreen(StoreCalls, Screen[None]):
         if self.ready():
             self.reload()
         self.table.focus()
+        self.live_start()  # what other operators change shows (screens/live.py)
 
     def on_screen_resume(self) -> None:
         # Back from a dialog, the detail, the trash or another screen: what was done

@@ -10,6 +10,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from leadtui import clock
+from leadtui.store import changes
 from leadtui.store.models import AuditEvent, Notification, User
 from leadtui.store.records import AuditRecord
 
@@ -29,6 +30,7 @@ def record(session: Session, actor_id: int | None, action: str, entity: str, ent
         at=clock.now(), actor_id=actor_id, action=action, entity=entity, entity_id=entity_id,
         before=_json(before), after=_json(after), reason=reason, batch_id=batch_id, pool_id=pool_id,
     ))
+    changes.note(session, entity, entity_id, action, actor_id, after)  # for the consoles' live refresh
 
 
 def record_many(session: Session, rows: list[dict[str, object]]) -> None:
@@ -42,6 +44,7 @@ def record_many(session: Session, rows: list[dict[str, object]]) -> None:
          "reason": r.get("reason", ""), "batch_id": r.get("batch_id", ""), "pool_id": r.get("pool_id")}
         for r in rows
     ])
+    changes.note_many(session, rows)
 
 
 def notify(session: Session, user_id: int, kind: str, entity: str, entity_id: int, text: str) -> None:

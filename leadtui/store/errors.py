@@ -39,3 +39,27 @@ class Invalid(StoreError):
 
 class UnknownLogin(Refused):
     pass
+
+
+class DatabaseFault(StoreError):
+    """The database could not do it (busy, full, read-only, out of reach); the
+    transaction was rolled back, so nothing was changed. Raised by
+    `leadtui.store.faults`, the one place that reads the driver's errors."""
+
+    exit_code = 4
+
+
+class Busy(DatabaseFault):
+    pass
+
+
+class DiskFull(DatabaseFault):
+    pass
+
+
+class ReadOnly(DatabaseFault):
+    pass
+
+
+class Unreachable(DatabaseFault):
+    pass

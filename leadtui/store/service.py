@@ -7,6 +7,8 @@ methods keeps one definition of each).
 
 from __future__ import annotations
 
+import threading
+
 from sqlalchemy import func, select
 
 from leadtui.store import (
@@ -26,14 +28,19 @@ from leadtui.store import (
     users,
 )
 from leadtui.store.access import Actor, resolve_actor
+from leadtui.store.changes import ChangeFeed
 from leadtui.store.db import Database
 from leadtui.store.models import Department, Notification
 from leadtui.store.records import UserRecord
 
 
+_FEED_LOCK = threading.Lock()
+
+
 class Store:
     def __init__(self, db: Database, os_login: str, as_login: str | None = None) -> None:
         self.db = db
+        self._feed: ChangeFeed | None = None
         with db.read() as session:
             self.actor: Actor = resolve_actor(session, os_login, as_login)
             dept = session.get(Department, self.actor.department_id) if self.actor.department_id else None
@@ -98,6 +105,20 @@ class Store:
     set_user = users.set_user
     get_columns = prefs.get_columns
     set_columns = prefs.set_columns
+
+    def change_feed(self) -> ChangeFeed:
+        """What other operators commit, for the console's live refresh: one feed
+        (one extra connection) per Store, made on first use; `close_change_feed` ends it."""
+        with _FEED_LOCK:
+            if self._feed is None or self._feed.closed:
+                self._feed = ChangeFeed(self.db)
+            return self._feed
+
+    def close_change_feed(self) -> None:
+        with _FEED_LOCK:
+            if self._feed is not None:
+                self._feed.close()
+                self._feed = None
 
     def unread_count(self) -> int:
         with self.db.read() as session:
