@@ -1092,6 +1092,38 @@ def bench_batch(
         err.print(Text(f"  {action}: {summary}"))
 
 
+@bench_app.command("concurrency")
+def bench_concurrency(
+    workers: Annotated[int, typer.Option("--workers", help="How many processes act at once.")] = 16,
+    seconds: Annotated[float, typer.Option("--seconds", help="How long they act.")] = 30.0,
+    db: Annotated[str | None, typer.Option("--db", help="Database URL (default: a fresh SQLite file in a "
+                                                         "temporary directory; LEADTUI_DB is not used).")] = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Many processes claim, return, assign, reclaim, follow up and convert on the same
+    pools at once; prints operations per second and latencies, then checks the audit
+    trail against the tables (exit status 1 when a check fails)."""
+    from leadtui import bench_concurrency as bench
+
+    if workers < 1 or seconds <= 0:
+        fail("--workers must be at least 1 and --seconds more than 0", 2, json_)
+    url = config.db_url(db) if db else None
+    with guarded(json_):
+        report = bench.run_concurrency_bench(workers, seconds, url,
+                                             progress=None if json_ else (lambda msg: err.print(Text(msg))))
+    if json_:
+        print_json(bench.as_json(report))
+    else:
+        print_table(bench.TABLE_COLUMNS, bench.table_rows(report))
+        out.print(Text(f"{report.calls:,} store calls in {report.elapsed:.1f} s by {report.workers} processes: "
+                       f"{report.ops_per_s:,.0f} operations per second"))
+        for check in report.checks:
+            out.print(Text(f"  {'ok  ' if check.ok else 'FAIL'} {check.name}: {check.detail}",
+                           style="" if check.ok else "bold red"))
+    if not report.ok:
+        raise typer.Exit(1)
+
+
 def main() -> None:
     try:
         app()

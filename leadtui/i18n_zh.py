@@ -735,6 +735,8 @@ ZH: dict[str, str] = {
     "Cannot reach the database {db}: {error}": "无法连接数据库 {db}：{error}",
     "The disk could not read or write {db} ({error}): nothing was saved": "磁盘无法读写 {db}（{error}）：未保存任何内容",
     "The database file {db} is damaged ({error}): restore it from a backup": "数据库文件 {db} 已损坏（{error}）：请从备份恢复",
+    "Another operator's change crossed this one and the database stopped it: nothing was saved; try again":
+        "另一位操作员的改动与此次冲突，数据库中止了此次操作：未保存任何内容，请重试",
     "Live refresh paused: {error}": "实时刷新已暂停：{error}",
     "not live": "未实时刷新",
     "{n} marked row(s) were taken by someone else or left this list: unmarked":

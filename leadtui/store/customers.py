@@ -268,10 +268,12 @@ def add_customer_followup(store: Store, customer_id: int, kind: str, text: str,
 
 
 def _lock(session: Session, ids: Sequence[int]) -> dict[int, Any]:
+    # FOR NO KEY UPDATE, as pool_actions.lock_leads: a lead linked to the customer or
+    # a follow-up written about it meanwhile only needs KEY SHARE, and waits for nothing.
     found: dict[int, Any] = {}
     for chunk in _chunks(sorted(ids)):
         for row in session.execute(select(*_STATE).where(Customer.id.in_(chunk)).order_by(Customer.id)
-                                   .with_for_update()):
+                                   .with_for_update(key_share=True)):
             found[row.id] = row
     return found
 

@@ -29,7 +29,8 @@ _SQLITE_IOERR = sqlite3.SQLITE_IOERR
 _SQLITE_CORRUPT = sqlite3.SQLITE_CORRUPT
 
 # PostgreSQL SQLSTATEs.
-_PG_BUSY = {"55P03", "57014", "40P01", "40001"}  # lock_timeout, statement timeout, deadlock, serialization
+_PG_BUSY = {"55P03", "57014"}  # lock_timeout, statement timeout
+_PG_CROSSED = {"40P01", "40001"}  # deadlock detected, serialization failure
 _PG_FULL = {"53100"}
 _PG_READONLY = {"25006", "42501"}  # read-only transaction (a standby), no privilege to write
 
@@ -61,6 +62,9 @@ def fault_for(exc: BaseException, where: str, busy_s: float) -> DatabaseFault | 
     if isinstance(state, str):
         if state in _PG_BUSY:
             return _busy(busy_s)
+        if state in _PG_CROSSED:
+            return Busy("Another operator's change crossed this one and the database stopped it: "
+                        "nothing was saved; try again")
         if state in _PG_FULL:
             return _full(where)
         if state in _PG_READONLY:

@@ -60,19 +60,28 @@ _STATE_COLUMNS = (Lead.id, Lead.pool_id, Lead.owner_id, Lead.status, Lead.delete
 
 
 def lock_leads(session: Session, ids: Sequence[int]) -> dict[int, Any]:
+    # FOR NO KEY UPDATE (key_share): as exclusive as FOR UPDATE for other writers of
+    # the lead, but it lets rows that merely point at it (a follow-up, a collaborator)
+    # go in meanwhile, as PostgreSQL's own UPDATEs do. See lock_users.
     leads: dict[int, Any] = {}
     for chunk in _chunks(sorted(ids)):
         for lead in session.execute(select(*_STATE_COLUMNS).where(Lead.id.in_(chunk))
-                                    .order_by(Lead.id).with_for_update()):
+                                    .order_by(Lead.id).with_for_update(key_share=True)):
             leads[lead.id] = lead
     return leads
 
 
 def lock_users(session: Session, user_ids: Iterable[int]) -> None:
-    """Serialise cap and daily-limit counting per user on PostgreSQL (no-op on SQLite)."""
+    """Serialise cap and daily-limit counting per user on PostgreSQL (no-op on SQLite).
+
+    FOR NO KEY UPDATE, not FOR UPDATE: every audit event and notification written
+    about a user checks its foreign key with FOR KEY SHARE on the user's row, which
+    FOR UPDATE blocks. A claim (user locked, then leads) and a reclaim of that user's
+    leads (leads locked, then the user's notification) deadlocked that way under load
+    (`leadtui bench concurrency`); NO KEY UPDATE still serialises two claims by one user."""
     ids = sorted(set(user_ids))
     if ids:
-        session.execute(select(User.id).where(User.id.in_(ids)).order_by(User.id).with_for_update())
+        session.execute(select(User.id).where(User.id.in_(ids)).order_by(User.id).with_for_update(key_share=True))
 
 
 def held_counts(session: Session, pool: Pool, user_ids: Iterable[int]) -> dict[int, int]:
