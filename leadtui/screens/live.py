@@ -108,6 +108,8 @@ class LiveRefresh:
     def live_look(self) -> None:
         if self._live_busy or not self._loaded or not self.ready() or not self._live_in_view():
             return
+        if self.status.shown is None:
+            return  # the list is being counted (a reload): what it reads is at least as new
         table = self.table
         size = table.PAGE_SIZE
         top = max(0, round(table.scroll_y))

@@ -145,7 +145,10 @@ class Database:
         url = self.engine.url
         if self.is_sqlite:
             return os.path.basename(url.database or ":memory:")
-        return url.render_as_string(hide_password=True)
+        # database@host, as psql says it: the whole URL (options and all) pushed the
+        # row counts off the status line.
+        host = url.host or "localhost"
+        return f"{url.database}@{host}" + (f":{url.port}" if url.port and url.port != 5432 else "")
 
     def dispose(self) -> None:
         self.engine.dispose()
