@@ -1135,4 +1135,5 @@ def main() -> None:
 from leadtui import cli_rules  # noqa: E402,F401
 from leadtui import cli_db  # noqa: E402,F401
 from leadtui import cli_export  # noqa: E402,F401
+from leadtui import cli_import  # noqa: E402,F401
 from leadtui import cli_search  # noqa: E402,F401

@@ -5,8 +5,8 @@ rows; the console imports it for the default folder and the file name rules.
 
 - No cell is ever a formula. A value that starts with = + - @, tab or carriage return
   (or the full-width ＝＋－＠ that some spreadsheets also read as operators) is written
-  as text with a leading `'` — the OWASP advice against CSV injection — and in xlsx as
-  an explicit string cell, so openpyxl never turns it into a formula either.
+  as text with a leading `'` — the OWASP advice against CSV injection — so openpyxl
+  never turns it into a formula either; "#N/A"-like text stays text, not an error cell.
 - Characters the xlsx format forbids (C0 controls but tab/newline/CR) are dropped in
   both formats, so the two hold the same values.
 - A value longer than a cell holds (32,767 characters) is cut; the rows are reported.
@@ -33,7 +33,6 @@ FORMATS: tuple[str, ...] = ("xlsx", "csv")
 EXPORT_LIMIT = 2000  # rows in one export (SPEC 7); the store refuses more without a batch
 MAX_CELL = 32_767  # characters an xlsx cell holds
 FORMULA_STARTS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
-DATE_FORMAT = "yyyy-mm-dd hh:mm"
 
 Progress = Callable[[int, int], None]  # (rows written, rows in all)
 
@@ -151,23 +150,28 @@ def _write_xlsx(tmp: str, headers: list[object], rows: Iterable[Sequence[object]
                 progress: Progress | None) -> tuple[int, tuple[int, ...]]:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ERROR_CODES
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("export")
 
-    def cell(value: object) -> WriteOnlyCell:
-        c = WriteOnlyCell(sheet, value=value)
-        if isinstance(value, str):
-            c.data_type = "s"  # text, whatever it starts with: never a formula
-        elif isinstance(value, (datetime, date)):
-            c.number_format = DATE_FORMAT if isinstance(value, datetime) else "yyyy-mm-dd"
-        return c
+    def typed(value: object) -> object:
+        # openpyxl makes a string a formula only when it starts with "=" (neutralised
+        # above, so never) and an error cell when it is "#N/A", "#REF!"...: those go in
+        # as explicit text cells. Everything else goes in plain: a cell object per
+        # value costs openpyxl an exception each and made the export twice as slow.
+        # Dates get openpyxl's date formats (yyyy-mm-dd h:mm:ss, yyyy-mm-dd).
+        if isinstance(value, str) and (value in ERROR_CODES or value.startswith("=")):
+            c = WriteOnlyCell(sheet, value=value)
+            c.data_type = "s"
+            return c
+        return value
 
-    sheet.append([cell(h) for h in headers])
+    sheet.append([typed(h) for h in headers])
     cut: list[int] = []
     count = 0
     for values in _cleaned_rows(rows, total, progress, cut):
-        sheet.append([cell(v) for v in values])
+        sheet.append([typed(v) for v in values])
         count += 1
     workbook.save(tmp)
     return count, tuple(cut)

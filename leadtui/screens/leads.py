@@ -18,10 +18,10 @@ TITLES = {"all": "All Leads", "converted": "Converted Leads", "pool": "Pool", "t
 # Which actions each kind of list offers; the store decides per lead who may.
 ACTIONS: dict[str, set[str]] = {
     "all": {"process", "edit", "convert", "assign", "claim", "reclaim", "return_leads", "delete", "trash",
-            "export", "export_calls"},
-    "converted": {"process", "edit", "delete", "trash", "export", "export_calls"},
+            "export", "export_calls", "import_leads"},
+    "converted": {"process", "edit", "delete", "trash", "export", "export_calls", "import_leads"},
     "pool": {"process", "edit", "convert", "assign", "claim", "reclaim", "return_leads", "delete", "trash",
-             "pick_pool", "export", "export_calls"},
+             "pick_pool", "export", "export_calls", "import_leads"},
     "trash": {"restore", "purge"},
 }
 
@@ -44,6 +44,7 @@ class LeadListScreen(RecordListScreen):
         Binding("u", "restore", "Restore", id="leads.restore"),
         Binding("X", "purge", "Purge", id="leads.purge"),
         Binding("E", "export_calls", "Export calls", show=False, id="leads.export_calls"),
+        Binding("i", "import_leads", "Import", show=False, id="leads.import"),
     ]
 
     widths = WIDTHS
@@ -233,6 +234,21 @@ class LeadListScreen(RecordListScreen):
         if ids:
             self.app.push_screen(ExportDialog(" · ".join(self.title_parts()), f"{self.screen_kind}-calls",
                                               self.query_spec, len(ids), ids, [], [], calls=True))
+
+    def action_import_leads(self) -> None:
+        from leadtui.screens.import_dialog import ImportDialog
+
+        def ask(pools: list[PoolRecord]) -> None:
+            # The pools one may import into (the store checks again): admins all,
+            # others those they administer. On the Pool screen, that pool first.
+            allowed = [p for p in pools if self.app.store.user.role == "admin" or p.i_am_admin]
+            if not allowed:
+                self.app.notify(t("Only an admin or a pool's admin may import leads"), severity="warning")
+                return
+            chosen = self.pool.id if self.pool is not None else next((p.id for p in allowed if p.is_default), None)
+            self.app.push_screen(ImportDialog(allowed, chosen))
+
+        self.call_store(self.app.store.list_pools, done=ask)
 
     def action_trash(self) -> None:
         self.app.push_screen(LeadListScreen("trash"))

@@ -69,6 +69,10 @@ def apply_rules(session: Session, leads: Sequence[Lead], actor_id: int | None = 
     not place (every target at the cap) are marked `awaiting_rule` for `rules run`.
     Runs inside the caller's write transaction: its audit events and notifications
     go in with the intake, import or edit that triggered it.
+
+    `leads` are Lead rows, whose changes the flush at the end writes, or — intake's
+    bulk path (store/intake.py), which writes them itself in one executemany — plain
+    objects with the same attributes: only attributes are read and set here.
     """
     from leadtui.store.pool_actions import held_counts, protect_until
 
@@ -77,6 +81,7 @@ def apply_rules(session: Session, leads: Sequence[Lead], actor_id: int | None = 
         if lead.status == "pooled" and lead.owner_id is None and lead.deleted_at is None:
             by_pool.setdefault(lead.pool_id, []).append(lead)
     placed: list[tuple[int, int]] = []
+    events: list[dict[str, object]] = []
     now = clock.now()
     batch_id = batch_id or audit.new_batch_id()
     for pool_id, pooled in by_pool.items():
@@ -86,8 +91,9 @@ def apply_rules(session: Session, leads: Sequence[Lead], actor_id: int | None = 
         pool = session.get(Pool, pool_id)
         assert pool is not None
         matched: dict[int, list[Lead]] = {}
+        conditions = [(r, _conditions(r)) for r in rules]  # parsed once, not once per lead
         for lead in pooled:
-            rule = next((r for r in rules if all(condition_holds(c, lead) for c in _conditions(r))), None)
+            rule = next((r for r, conds in conditions if all(condition_holds(c, lead) for c in conds)), None)
             if rule is not None:
                 matched.setdefault(rule.id, []).append(lead)
             elif lead.awaiting_rule:
@@ -120,13 +126,14 @@ def apply_rules(session: Session, leads: Sequence[Lead], actor_id: int | None = 
                 lead.owner_id, lead.status, lead.assigned_at = user_id, "assigned", now
                 lead.protect_until, lead.awaiting_rule = protect_until(pool, now), False
                 placed.append((lead.id, user_id))
-                audit.record(session, actor_id, "auto_assign", "lead", lead.id,
-                             {"owner_id": None, "status": "pooled"},
-                             {"owner_id": user_id, "status": "assigned", "rule": rule.position},
-                             batch_id=batch_id, pool_id=pool.id)
+                events.append({"actor_id": actor_id, "action": "auto_assign", "entity": "lead", "entity_id": lead.id,
+                               "before": {"owner_id": None, "status": "pooled"},
+                               "after": {"owner_id": user_id, "status": "assigned", "rule": rule.position},
+                               "batch_id": batch_id, "pool_id": pool.id})
             for user_id, got in plan.items():
                 audit.notify(session, user_id, "auto_assigned", "lead", got[0].id,
                              json.dumps({"pool": pool.name, "n": len(got)}, ensure_ascii=False))
+    audit.record_many(session, events)  # one statement, however many leads the rules placed
     session.flush()
     return placed
 

@@ -288,3 +288,47 @@ class RulesReport:
                  "coming recycle; auto-assigned {assigned} lead(s)",
                  leads=len(self.recycled_leads), customers=len(self.recycled_customers),
                  warned=len(self.warned_leads) + len(self.warned_customers), assigned=len(self.assigned))
+
+
+@dataclass(frozen=True)
+class ImportProblem:
+    """A row (import) or line (ingest) that did not go in, and why."""
+
+    row: int  # the row number in the file (the header is row 1), or the line number
+    reason: str
+    outcome: str = "rejected"  # "rejected", or "skipped" (a duplicate of a lead, as asked)
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What an import or an ingest did (or, dry run, would do): read = imported +
+    merged + skipped + rejected."""
+
+    source: str  # the file, or "-" for standard input
+    pool: str
+    dry_run: bool
+    on_duplicate: str
+    read: int
+    imported: int
+    merged: int
+    skipped: int
+    rejected: int
+    auto_assigned: int = 0
+    blank: int = 0  # wholly blank rows / lines, left out of `read`
+    columns: tuple[str, ...] = ()  # the lead fields found (in the file's order)
+    unknown_columns: tuple[str, ...] = ()  # headers (or JSON keys) that are no lead field: ignored
+    problems: tuple[ImportProblem, ...] = ()  # every rejected and skipped row, in file order
+    rejects_path: str | None = None  # where the rejected and skipped rows were written
+    error: str = ""  # set when a database error stopped the import part-way
+    unit: str = "row"  # "row" (import) or "line" (ingest)
+
+    def summary(self) -> str:
+        from leadtui.i18n import t
+
+        counts = {"read": f"{self.read:,}", "imported": f"{self.imported:,}", "merged": f"{self.merged:,}",
+                  "skipped": f"{self.skipped:,}", "rejected": f"{self.rejected:,}"}
+        if self.dry_run:
+            return t("read {read}: would import {imported}, merge {merged}, skip {skipped}, reject {rejected}",
+                     **counts)
+        return t("read {read}: imported {imported}, merged {merged}, skipped {skipped}, rejected {rejected}",
+                 **counts)

@@ -19,6 +19,7 @@ from leadtui.store import (
     customers,
     export,
     lead_edit,
+    lead_import,
     inbox,
     leads,
     pool_actions,
@@ -99,6 +100,9 @@ class Store:
     # export (SPEC 7)
     export_records = export.export_records
     export_calls = export.export_calls
+    # import and intake (SPEC 7)
+    import_leads = lead_import.import_leads
+    ingest_leads = lead_import.ingest_leads
     # users and preferences
     add_user = users.add_user
     list_users = users.list_users
