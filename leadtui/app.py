@@ -60,6 +60,8 @@ class LeadApp(App[None]):
         # The trash empties itself (leads deleted over 30 days ago): any open console
         # does it, quietly, in a worker.
         self.run_worker(self._empty_trash, thread=True, group="trash")
+        # The typo search's words, read now rather than at the first typo.
+        self.run_worker(self._warm_search, thread=True, group="warm")
         # The rules (SPEC 5: recycle, warnings, auto-assign retries) run while a console
         # is open, as `leadtui rules run` does from cron: soon after start, then about
         # once a minute. Two runs at once (two consoles, cron) do the work once.
@@ -70,6 +72,12 @@ class LeadApp(App[None]):
     def on_unmount(self) -> None:
         # The live refresh's own connection (store/changes.py) ends with the console.
         self.store.close_change_feed()
+
+    def _warm_search(self) -> None:
+        try:
+            self.store.warm_search()
+        except Exception:  # noqa: BLE001 — a later search reads them anyway
+            pass
 
     def _empty_trash(self) -> None:
         try:

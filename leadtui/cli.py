@@ -1137,3 +1137,52 @@ from leadtui import cli_db  # noqa: E402,F401
 from leadtui import cli_export  # noqa: E402,F401
 from leadtui import cli_import  # noqa: E402,F401
 from leadtui import cli_search  # noqa: E402,F401
+@bench_app.command("search")
+def bench_search(
+    leads: Annotated[int, typer.Option("--leads", help="How many leads the database holds.")] = 100_000,
+    db: Annotated[str | None, typer.Option("--db", help="The database (default: bench-N.db in your data "
+                                                          "directory, built once and reused).")] = None,
+    naive: Annotated[bool, typer.Option("--naive/--no-naive", help="Also run the naive LIKE.")] = True,
+    json_: JsonOpt = False,
+) -> None:
+    """Search at N leads: the mixed query set, leadtui's engine beside the naive LIKE."""
+    from leadtui import bench_search as bench
+
+    if leads < 100:
+        fail(t("--leads must be at least {n}", n=100), 2, json_)
+    url = config.db_url(db) if db else None
+    report = bench.run_search_bench(leads, url, naive, progress=None if json_ else _progress_line)
+    if json_:
+        print_json(bench.as_json(report))
+        return
+    err.print("")
+    print_table(bench.COLUMNS, bench.table_rows(report))
+
+
+@bench_app.command("console")
+def bench_console(
+    leads: Annotated[int, typer.Option("--leads", help="How many leads the database holds.")] = 100_000,
+    db: Annotated[str | None, typer.Option("--db", help="The database (default: bench-N.db in your data "
+                                                          "directory, built once and reused).")] = None,
+    query: Annotated[str, typer.Option("--query", help="What the search step types.")] = "张伟",
+    json_: JsonOpt = False,
+) -> None:
+    """The console at N leads, through the Pilot: launch, page down, jump to end, a search."""
+    from leadtui import bench_console as bench
+
+    if leads < 100:
+        fail(t("--leads must be at least {n}", n=100), 2, json_)
+    if not query.strip():
+        fail(t("--query must not be blank"), 2, json_)
+    url = config.db_url(db) if db else None
+    report = bench.run_console_bench(leads, url, query, progress=None if json_ else _progress_line)
+    if json_:
+        print_json(bench.as_json(report))
+        return
+    print_table(bench.COLUMNS, bench.table_rows(report))
+
+
+def _progress_line(done: int, total: int) -> None:
+    err.print(f"  {done:,}/{total:,}", end="\r")
+
+

@@ -20,6 +20,20 @@ from leadtui.i18n import label, t
 SCREENS = ("all", "converted", "pool")
 
 
+def peak_rss_mb() -> float:
+    """This process's peak resident memory (Linux: VmHWM, which an exec resets)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def hit_json(row) -> dict[str, object]:  # noqa: ANN001 - a LeadRow
     return {"id": row.id, "score": row.score, "matched_field": row.matched_field, "exact": row.exact}
 
@@ -74,6 +88,7 @@ def search(
                 hits = run(text)
                 ms = (time.perf_counter() - started) * 1000
                 print(json.dumps({"query": text, "ms": round(ms, 2), "hits": hits}, ensure_ascii=False), flush=True)
+            err.print(t("Peak memory of this process: {mb} MB", mb=f"{peak_rss_mb():.0f}"))
             return
         assert query is not None
         started = time.perf_counter()

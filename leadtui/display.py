@@ -18,4 +18,7 @@ def cell(key: str, value: object) -> str:
         return "✓" if value else ""
     if key in ("status", "kind", "role", "customer_kind", "stage"):
         return label(str(value))
+    if key == "matched":  # the field a search matched; "≈" marks a forgiving (typo) hit
+        text = str(value)
+        return "≈" + label(text[1:]) if text.startswith("~") else label(text)
     return str(value)

@@ -839,4 +839,16 @@ ZH: dict[str, str] = {
     "--rows must be at least 1": "--rows 至少为 1",
     "--format is xlsx or csv, not {value}": "--format 只能是 xlsx 或 csv，而不是 {value}",
     # --- end import
+    # --- search at a million (issue 6)
+    "--engine is leadtui or naive, not {value}": "--engine 只能是 leadtui 或 naive，而不是 {value}",
+    "Give a query, or --queries-file FILE": "请给出查询词，或 --queries-file 文件",
+    "--queries-file prints JSON lines: add --json": "--queries-file 输出 JSON 行：请加 --json",
+    "Cannot read {path}: {error}": "无法读取 {path}：{error}",
+    "Score": "得分",
+    "exact": "精确",
+    "{n} hit(s) in {ms} ms": "{n} 条结果，用时 {ms} 毫秒",
+    "Peak memory of this process: {mb} MB": "本进程内存峰值：{mb} MB",
+    "--leads must be at least {n}": "--leads 至少为 {n}",
+    "--query must not be blank": "--query 不能为空",
+    # --- end search
 }

@@ -63,7 +63,7 @@ class LeadListScreen(RecordListScreen):
         return self.app.store.count_leads(query)
 
     def page(self, query: LeadQuery, offset: int, limit: int) -> list[LeadRow]:
-        return self.app.store.list_leads(query, offset, limit)
+        return self.app.store.list_leads(query, offset, limit, total=self.known_total)
 
     def ids(self, query: LeadQuery) -> list[int]:
         return self.app.store.lead_ids(query)

@@ -30,6 +30,9 @@ from leadtui.widgets.record_table import Column, RecordTable
 from leadtui.widgets.status_line import StatusLine
 
 
+MATCHED = "matched"  # the column that names the field a search matched
+
+
 class RecordListScreen(LiveRefresh, StoreCalls, Screen[None]):
     DEFAULT_CSS = """
     RecordListScreen #title { height: 1; background: $primary; color: $text; padding: 0 1; }
@@ -59,6 +62,7 @@ class RecordListScreen(LiveRefresh, StoreCalls, Screen[None]):
         super().__init__(name=screen_kind)
         self.screen_kind = screen_kind
         self._loaded = False
+        self._total_known = False
         self._search_timer: Timer | None = None
 
     # ------------------------------------------------------------------ what a subclass says
@@ -95,6 +99,7 @@ class RecordListScreen(LiveRefresh, StoreCalls, Screen[None]):
         table.sort_key = self.query_spec.sort
         table.sort_descending = self.query_spec.descending
         table.highlight_field = lambda record: getattr(record, "matched_field", None)
+        table.highlight_span = lambda record: getattr(record, "match_span", None)
         yield table
         yield StatusLine(id="status")
         yield Footer()
@@ -124,7 +129,17 @@ class RecordListScreen(LiveRefresh, StoreCalls, Screen[None]):
             self.reload(keep_cursor=True)
 
     def set_columns(self, keys: tuple[str, ...]) -> None:
-        self.table.set_columns([Column(k, label(k), max(self.widths[k], cell_len(label(k)) + 2)) for k in keys])
+        self._column_keys = tuple(keys)
+        columns = [Column(k, label(k), max(self.widths[k], cell_len(label(k)) + 2)) for k in keys]
+        if self.query_spec.text:
+            # While searching, the row says first which field matched (≈: a forgiving hit).
+            columns.insert(0, Column(MATCHED, t("Matched"), max(8, cell_len(t("Matched")) + 1)))
+        self.table.set_columns(columns)
+
+    @property
+    def column_keys(self) -> list[str]:
+        """The columns the operator chose (not the search's "matched")."""
+        return [c.key for c in self.table.columns if c.key != MATCHED]
 
     def update_title(self) -> None:
         parts = self.title_parts()
@@ -139,21 +154,54 @@ class RecordListScreen(LiveRefresh, StoreCalls, Screen[None]):
     # ------------------------------------------------------------------ data
 
     def reload(self, keep_cursor: bool = False) -> None:
-        """Count the rows of the current query; the table then asks for its pages."""
+        """Count the rows of the current query; the table then asks for its pages.
+
+        A new query (not a refresh) also fetches its first page at once, beside the
+        count: the rows show as soon as they are read, and a count that takes longer
+        (a million leads) follows into the status line and the scrollbar."""
         if not self.ready():
             return
         query = self.query_spec
         self.status.set(shown=None)
+        self._total_known = False
+        table = self.table
+        early: dict[str, int] = {}  # the generation the first page started
 
         def counted(total: int) -> None:
             if query != self.query_spec:
                 return  # the operator typed on; a newer count is under way
             self._loaded = True
-            self.table.reset(total, keep_cursor=keep_cursor)
-            self.status.set(shown=total, marked=len(self.table.marks))
+            if early.get("generation") == table.generation:
+                table.set_total(total)  # the first page is on screen already
+            else:
+                table.reset(total, keep_cursor=keep_cursor)
+            self._total_known = True
+            self.status.set(shown=total, marked=len(table.marks))
+
+        def first_page(rows: list[Any]) -> None:
+            if query != self.query_spec or self._total_known:
+                return
+            self._loaded = True
+            size = table.PAGE_SIZE
+            table.reset(len(rows))
+            table.supply(table.generation, 0, rows)
+            early["generation"] = table.generation
+            if len(rows) < size:  # all there is: this is the count
+                self._total_known = True
+                self.status.set(shown=len(rows), marked=len(table.marks))
+            else:
+                self.status.set(shown=None)
 
         self.call_store(self.count, query, done=counted, group="count", exclusive=True)
+        if not keep_cursor:
+            self.call_store(self.page, query, 0, table.PAGE_SIZE, done=first_page, group="first-page",
+                            exclusive=True)
         self.refresh_unread()
+
+    @property
+    def known_total(self) -> int | None:
+        """The list's length once counted (page reads from the end use it)."""
+        return self.table.total if self._total_known else None
 
     def refresh_unread(self) -> None:
         self.call_store(self.app.store.unread_count, done=lambda n: self.status.set(unread=n), group="unread",
@@ -166,7 +214,10 @@ class RecordListScreen(LiveRefresh, StoreCalls, Screen[None]):
                         done=lambda rows: table.supply(generation, number, rows), group=f"page-{number}")
 
     def set_query(self, **changes: object) -> None:
+        searching = bool(self.query_spec.text)
         self.query_spec = replace(self.query_spec, **changes)
+        if bool(self.query_spec.text) != searching and hasattr(self, "_column_keys"):
+            self.set_columns(self._column_keys)
         self.table.sort_key = self.query_spec.sort
         self.table.sort_descending = self.query_spec.descending
         self.update_title()
@@ -210,9 +261,8 @@ class RecordListScreen(LiveRefresh, StoreCalls, Screen[None]):
 
     def action_clear_search(self) -> None:
         search = self.query_one("#search", Input)
-        if search.has_focus and search.value:
-            search.value = ""
-            return
+        # One Esc clears the search and goes back to the list, so the next key is a
+        # list key again (not more search text).
         if search.has_focus or self.query_spec.text:
             search.value = ""
             search.remove_class("shown")
@@ -246,7 +296,7 @@ class RecordListScreen(LiveRefresh, StoreCalls, Screen[None]):
             if keys:
                 self.call_store(self.app.store.set_columns, self.screen_kind, keys, done=self.set_columns)
 
-        self.app.push_screen(ColumnsDialog([c.key for c in self.table.columns], list(self.widths)),
+        self.app.push_screen(ColumnsDialog(self.column_keys, list(self.widths)),
                              callback=chosen)
 
     # ------------------------------------------------------------------ export
@@ -256,7 +306,7 @@ class RecordListScreen(LiveRefresh, StoreCalls, Screen[None]):
 
         self.app.push_screen(ExportDialog(" · ".join(self.title_parts()), self.screen_kind, self.query_spec,
                                           self.table.total, sorted(self.table.marks),
-                                          [c.key for c in self.table.columns], list(self.export_fields)))
+                                          self.column_keys, list(self.export_fields)))
 
     # ------------------------------------------------------------------ batches
 

@@ -50,6 +50,8 @@ class LeadRow:
     score: int | None = None
 
     def get(self, key: str) -> object:
+        if key == "matched":  # the field the search matched; "~field" for a forgiving hit
+            return None if self.matched_field is None else ("~" if self.exact is False else "") + self.matched_field
         return self.values.get(key)
 
 
@@ -197,6 +199,8 @@ class CustomerRow:
     def get(self, key: str) -> object:
         return self.values.get(key)
 
+        if key == "matched":
+            return self.matched_field
 
 @dataclass(frozen=True)
 class ContactRecord:

@@ -50,15 +50,19 @@ _NON_DIGITS = re.compile(r"\D")
 
 
 def normalize(value: object) -> str:
+    """NFKC-folded, case-folded, each run of white space (the separator included) one
+    space, none at the ends. ASCII needs neither NFKC nor full case folding (both are
+    `lower` there), and intake normalises 17 fields of every lead."""
     if value is None:
         return ""
-    text = unicodedata.normalize("NFKC", str(value)).casefold()
-    text = text.replace(SEP, " ")
-    return _SPACES.sub(" ", text).strip()
+    text = str(value)
+    text = text.lower() if text.isascii() else unicodedata.normalize("NFKC", text).casefold()
+    return " ".join(text.split())  # str.split's white space is re's \s, SEP included
 
 
 def digits(value: object) -> str:
-    return _NON_DIGITS.sub("", unicodedata.normalize("NFKC", str(value or "")))
+    text = str(value or "")
+    return _NON_DIGITS.sub("", text if text.isascii() else unicodedata.normalize("NFKC", text))
 
 
 def search_text(values: Mapping[str, object]) -> str:
@@ -308,11 +312,17 @@ def _words_of(session: Session) -> _Words:
     return words
 
 
+def warm(session: Session) -> None:
+    """Read the words the typo search needs now (a console does it after it opens),
+    not at the first typo."""
+    _words_of(session)
+
+
 def corrections(session: Session, query: str, exact_hits: int) -> list[tuple[str, int]]:
     """Corrected keywords to search exactly, best first, with a score under 100
     (rapidfuzz's Jaro-Winkler similarity of the corrected word to the typed one)."""
     q = normalize(query)
-    spans = [(m.start(), m.end()) for m in _WORD.finditer(q)]
+    spans = [(m.start(), m.end()) for m in _WORD.finditer(q) if search_index.words(m.group())]
     if not spans:
         return []
     words = _words_of(session)

@@ -33,7 +33,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
-from sqlalchemy import Connection, bindparam, delete, func, insert, select, text, update
+from sqlalchemy import Connection, delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from leadtui.store.models import Lead, SearchPosting, SearchTerm
@@ -51,9 +51,9 @@ terms_table = SearchTerm.__table__
 # The words the typo search corrects to (store/search.py): 3+ letters that are not
 # CJK (Latin words, pinyin, e-mail names), or a CJK run of 3-4 characters (a name;
 # a longer run is an address or a company, which typos do not reach by one edit).
-WORD = re.compile(r"(?:(?![\u3400-\u9fff\uf900-\ufaff])[^\W\d_]){3,}"
-                  r"|(?<![\u3400-\u9fff\uf900-\ufaff])[\u3400-\u9fff\uf900-\ufaff]{3,4}"
-                  r"(?![\u3400-\u9fff\uf900-\ufaff])")
+# One pass finds both kinds (a CJK run of any length; `words` keeps 3-4).
+_CJK = "\u3400-\u9fff\uf900-\ufaff"
+WORD = re.compile(rf"[^\W\d_{_CJK}]{{3,}}|[{_CJK}]{{3,}}")
 MAX_TERM = 40
 
 
@@ -140,6 +140,15 @@ def _lock(conn: Connection | Session) -> None:
         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK})
 
 
+def _driver_many(conn: Connection | Session, sql: str, rows: list[tuple[object, ...]]) -> None:
+    """executemany on the DBAPI cursor of the caller's transaction (`?` placeholders,
+    turned into the driver's own)."""
+    connection = conn.connection() if isinstance(conn, Session) else conn
+    if connection.dialect.paramstyle in ("format", "pyformat"):
+        sql = sql.replace("?", "%s")
+    connection.exec_driver_sql(sql, rows)
+
+
 def index_leads(conn: Connection | Session, items: Sequence[tuple[int, str]]) -> None:
     """Add leads (id, search_text) to the index, inside the caller's write transaction:
     new leads, and edited ones (their new grams join the old)."""
@@ -161,24 +170,32 @@ def index_leads(conn: Connection | Session, items: Sequence[tuple[int, str]]) ->
         for (_, gram), offs in fresh.items():
             before = old.get(gram)
             if before is None:
-                inserts.append({"gram": gram, "seg": seg, "n": len(offs), "ids": offs.tobytes()})
+                inserts.append((gram, seg, len(offs), offs.tobytes()))
+                continue
+            if int.from_bytes(before[-2:], "little") < int(offs[0]):  # new leads: they come last
+                updates.append(((len(before) + offs.nbytes) // 2, before + offs.tobytes(), gram, seg))
                 continue
             merged = np.union1d(np.frombuffer(before, dtype="<u2"), offs).astype("<u2")
             if len(merged) * 2 != len(before):
-                updates.append({"g": gram, "s": seg, "nn": len(merged), "blob": merged.tobytes()})
+                updates.append((len(merged), merged.tobytes(), gram, seg))
+        # Straight to the driver: SQLAlchemy's per-row parameter handling would cost more
+        # than the writing (10,000 rows: 150 ms against 80).
         if inserts:
-            conn.execute(insert(postings), inserts)
+            _driver_many(conn, "INSERT INTO search_postings (gram, seg, n, ids) VALUES (?, ?, ?, ?)", inserts)
         if updates:
-            conn.execute(update(postings).where(postings.c.gram == bindparam("g"),
-                                                postings.c.seg == bindparam("s"))
-                         .values(n=bindparam("nn"), ids=bindparam("blob")), updates)
+            _driver_many(conn, "UPDATE search_postings SET n = ?, ids = ? WHERE gram = ? AND seg = ?", updates)
     add_terms(conn, (t for _, t in items))
+
+
+def words(text: str) -> list[str]:
+    """The words of a text the typo search knows (see WORD)."""
+    return [w for w in WORD.findall(text) if len(w) <= (4 if "\u3400" <= w[0] <= "\ufaff" else MAX_TERM)]
 
 
 def _words(texts: Iterable[str]) -> set[str]:
     found: set[str] = set()
     for value in texts:
-        found.update(w for w in WORD.findall(value or "") if len(w) <= MAX_TERM)
+        found.update(words(value or ""))
     return found
 
 

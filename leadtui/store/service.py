@@ -125,6 +125,13 @@ class Store:
                 self._feed = None
 
     def unread_count(self) -> int:
+    def warm_search(self) -> None:
+        """Load what the typo search keeps in memory (see store/search.py)."""
+        from leadtui.store import search
+
+        with self.db.read() as session:
+            search.warm(session)
+
         with self.db.read() as session:
             return session.scalar(select(func.count()).select_from(Notification).where(
                 Notification.user_id == self.actor.id, Notification.read_at.is_(None))) or 0

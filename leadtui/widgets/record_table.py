@@ -62,6 +62,17 @@ def fit(text: str, width: int) -> str:
     return set_cell_size("".join(kept) + "…", width)
 
 
+def _underlined(cell: str, style: Style, match: Style, span: tuple[int, int] | None) -> list[Segment]:
+    """A fitted cell with the characters `span` (of the value it shows) in `match`
+    style; the whole cell when there is no span. Fitting keeps the value's first
+    characters, so the span's indexes still point at them."""
+    if span is None:
+        return [Segment(cell, match)]
+    start, end = max(0, min(span[0], len(cell))), max(0, min(span[1], len(cell)))
+    parts = [(cell[:start], style), (cell[start:end], match), (cell[end:], style)]
+    return [Segment(text, part_style) for text, part_style in parts if text]
+
+
 class RecordTable(ScrollView, can_focus=True):
     """A scrolling, sortable, markable table over rows fetched a page at a time."""
 
@@ -138,6 +149,9 @@ class RecordTable(ScrollView, can_focus=True):
         self.sort_key: str | None = None
         self.sort_descending = True
         self.highlight_field: Callable[[Record], str | None] = lambda record: None
+        # Where in that field's value the search matched, (start, end) in characters;
+        # None: the whole cell is underlined.
+        self.highlight_span: Callable[[Record], tuple[int, int] | None] = lambda record: None
         self.format_cell = format_cell or (lambda key, value: "" if value is None else str(value))
         self.loading_text = "…"
         self._pages: dict[int, Sequence[Record]] = {}
@@ -167,6 +181,13 @@ class RecordTable(ScrollView, can_focus=True):
             self.scroll_to(y=0, animate=False, immediate=True)
         else:
             self.cursor_row = min(self.cursor_row, max(0, self.total - 1))
+        self._resize()
+        self.refresh()
+
+    def set_total(self, total: int) -> None:
+        """The count, once it arrives after the first page: the pages stay."""
+        self.total = max(0, total)
+        self.cursor_row = min(self.cursor_row, max(0, self.total - 1))
         self._resize()
         self.refresh()
 
@@ -265,12 +286,19 @@ class RecordTable(ScrollView, can_focus=True):
         if row == self.cursor_row:
             style += self.get_component_rich_style("record-table--cursor")
         match_key = self.highlight_field(record)
-        match_style = style + self.get_component_rich_style("record-table--match")
+        # Only the match's text attributes: its background would hide the cursor's.
+        match = self.get_component_rich_style("record-table--match", partial=True)
+        match_style = style + Style(bold=match.bold, italic=match.italic, underline=match.underline,
+                                    reverse=match.reverse)
         segments = [Segment("● " if marked else "  ", style)]
         for column in self.columns:
-            text = one_line(self.format_cell(column.key, record.get(column.key)))
-            cell_style = match_style if column.key == match_key else style
-            segments.append(Segment(fit(text, column.width), cell_style))
+            value = record.get(column.key)
+            text = one_line(self.format_cell(column.key, value))
+            if column.key != match_key:
+                segments.append(Segment(fit(text, column.width), style))
+            else:
+                segments += _underlined(fit(text, column.width), style, match_style,
+                                        self.highlight_span(record) if text == one_line(value) else None)
             segments.append(Segment(" ", style))
         return Strip(segments, self.line_width)
 
