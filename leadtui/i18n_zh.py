@@ -850,5 +850,6 @@ ZH: dict[str, str] = {
     "Peak memory of this process: {mb} MB": "本进程内存峰值：{mb} MB",
     "--leads must be at least {n}": "--leads 至少为 {n}",
     "--query must not be blank": "--query 不能为空",
+    "Rebuilt the search index of {db}: {rows} rows in {s} s": "已重建 {db} 的搜索索引：{rows} 行，用时 {s} 秒",
     # --- end search
 }

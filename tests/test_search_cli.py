@@ -74,3 +74,14 @@ def test_bench_console_prints_its_figures(tmp_path, monkeypatch) -> None:  # noq
     for key in ("launch_s", "count_s", "page_down_s", "jump_end_s", "search_s", "naive_end_s", "import_s"):
         assert report[key] >= 0, key
     assert report["rss_mb"] > 10
+
+
+def test_db_reindex_rebuilds_and_the_search_still_finds(db_url: str) -> None:  # noqa: F811
+    ids = seed_leads(db_url)
+    result = run("db", "reindex", "--db", db_url, "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["postings_rows"] > 0
+    result = run("search", "星辰", "--db", db_url, "--json")
+    assert [h["id"] for h in json.loads(result.stdout)] == [ids[0]]
+    result = run("db", "reindex", "--db", db_url)
+    assert result.exit_code == 0 and "Rebuilt the search index" in result.stdout
