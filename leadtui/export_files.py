@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -27,7 +28,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+# openpyxl's own ILLEGAL_CHARACTERS_RE (the control characters xlsx cannot hold), kept
+# here so that opening the console does not import openpyxl (a quarter of a second).
+ILLEGAL_CHARACTERS_RE = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 
 FORMATS: tuple[str, ...] = ("xlsx", "csv")
 EXPORT_LIMIT = 2000  # rows in one export (SPEC 7); the store refuses more without a batch
