@@ -223,6 +223,31 @@ def test_past_the_busy_timeout_the_write_fails_plainly_and_saves_nothing(db: Dat
         impatient.dispose()
 
 
+def test_a_busy_answer_without_waiting_is_tried_again_within_the_timeout(sqlite_db: Database) -> None:
+    """SQLite answers "busy" at once in some states (recovering a crashed process's WAL):
+    the BEGIN is tried again until the busy timeout, here with SQLite's own wait off."""
+    make_user(sqlite_db, "boss", "admin")
+    lead = make_lead(sqlite_db, contact="Busy")
+    eager = Database(sqlite_db.url, busy_timeout_ms=30_000)
+
+    @event.listens_for(eager.engine, "connect")
+    def _no_wait(dbapi_connection, _record) -> None:  # noqa: ANN001
+        dbapi_connection.execute("PRAGMA busy_timeout = 0")
+
+    try:
+        store = store_for(eager, "boss")
+        holder = Holder(sqlite_db, lead)
+        thread, outcome = _follow_up_in_thread(store, lead)
+        thread.join(0.3)
+        assert thread.is_alive() and not outcome  # trying again, not failed
+        holder.release()
+        thread.join(30)
+        assert "error" not in outcome, outcome
+        assert store.lead_detail(lead).followups[0].text == "waited for the lock"
+    finally:
+        eager.dispose()
+
+
 # ----------------------------------------------------------------------------- read-only, disk full
 
 

@@ -53,6 +53,7 @@ class _Look:
     generation: int
     pages: tuple[int, ...]
     anchor: int | None  # the record under the cursor
+    cursor_row: int
     view_offset: int  # the cursor's line within the view
     marks: frozenset[int]
 
@@ -116,7 +117,8 @@ class LiveRefresh:
         bottom = max(top, min(top + table.visible_rows, max(table.total, 1)) - 1)
         record = table.cursor_record
         look = _Look(self.query_spec, table.generation, tuple(range(top // size, bottom // size + 1)),
-                     record.id if record is not None else None, table.cursor_row - top, frozenset(table.marks))
+                     record.id if record is not None else None, table.cursor_row, table.cursor_row - top,
+                     frozenset(table.marks))
         self._live_busy = True
         self.run_worker(partial(self._live_work, look), thread=True, group="live",  # type: ignore[attr-defined]
                         exit_on_error=False)
@@ -182,10 +184,12 @@ class LiveRefresh:
             # as new. The position stays, so the next look sees these changes again.
             return
         self._live_position = found.position
+        moved = table.cursor_row != look.cursor_row  # the operator moved on meanwhile: leave it
         table.reset(found.total, keep_cursor=True)
         for number, rows in found.pages.items():
             table.supply(table.generation, number, rows)
-        self._live_follow_cursor(found)
+        if not moved:
+            self._live_follow_cursor(found)
         lost = found.unmark & table.marks
         if lost:
             table.set_marks(table.marks - lost)
