@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Annotated, Any, NoReturn
 
 import typer
+from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -91,9 +92,29 @@ def guarded(as_json: bool = False) -> Iterator[None]:
         fail(str(fault) if fault else t("Database error: {error}", error=str(exc.orig)), 4, as_json)
 
 
-def open_db(db: str | None, default: str | None = None):  # noqa: ANN201
+def refuse_missing_file(url: str) -> None:
+    """A SQLite URL naming a file that is not there is refused before anything is
+    opened: connecting would create the file (and its folder), so a mistyped --db
+    would leave an empty database behind. Only `init` and `demo` create databases."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        parsed = make_url(url)
+    except Exception:  # noqa: BLE001 - a bad URL is the engine's to report
+        return
+    path = parsed.database or ""
+    if parsed.get_backend_name() != "sqlite" or path in ("", ":memory:") or path.startswith("file:"):
+        return
+    if not os.path.exists(path):
+        fail(t("There is no database file {path}: check --db (or LEADTUI_DB); `leadtui init --db {path}` "
+               "makes a new one", path=path), 2)
+
+
+def open_db(db: str | None, default: str | None = None, create: bool = False):  # noqa: ANN201
     from leadtui.store.db import Database
 
+    if not create:
+        refuse_missing_file(config.db_url(db or G.db, default))
     database = Database(config.db_url(db or G.db, default))
     G.opened, G.busy_s = database.describe(), database.busy_timeout_ms / 1000
     return database
@@ -103,7 +124,7 @@ def open_store(db: str | None, as_login: str | None = None, create: bool = False
     from leadtui.store.schema import check_schema, where
     from leadtui.store.service import Store
 
-    database = open_db(db)
+    database = open_db(db, create=create)
     # One query of alembic_version; an outdated schema is refused with the command to run.
     if check_schema(database.engine, where(database.engine.url)).empty:
         if create:
@@ -132,13 +153,65 @@ def print_json(value: Any) -> None:
     print(json.dumps(_plain(value), ensure_ascii=False, indent=1))
 
 
-def print_table(columns: list[str], rows: list[list[Any]]) -> None:
+SHORT_COLUMN = 12  # a column whose widest cell fits in this many cells is never shrunk
+_MIN_SHRUNK = 6  # a shrunk column keeps at least this much ("上海星…")
+
+
+def _shares(natural: list[int], room: int) -> list[int]:
+    """Share `room` cells among columns wanting `natural` widths: whoever wants less
+    than an even share gets it all, the rest split what is left evenly."""
+    given = list(natural)
+    if sum(natural) <= room:
+        return given
+    order = sorted(range(len(natural)), key=natural.__getitem__)
+    left = room
+    for k, i in enumerate(order):
+        share = max(left // (len(order) - k), 0)
+        given[i] = max(min(natural[i], share), min(natural[i], _MIN_SHRUNK))
+        left -= given[i]
+    return given
+
+
+def print_table(columns: list[str], rows: list[list[Any]], keep: tuple[int, ...] = (),
+                wrap: tuple[int, ...] = (), drop: tuple[int, ...] = (), readable: int = 12) -> None:
+    """A table that fits the terminal without losing what a command is used with.
+
+    Columns in `keep` (ids, order numbers, times, codes) and every short column keep
+    their whole width; the long text columns share what is left, cut with "…", or,
+    for those in `wrap` (a detail's values, an audit event's before / after), folded
+    onto more lines so nothing is lost. While that would leave a long column fewer
+    than `readable` cells, the columns in `drop` are left out, in that order
+    (`--json` has every field).
+    """
+    # Text, never markup; control characters made visible.
+    cells = [[Text(safe.one_line(_plain(v)) if v is not None else "") for v in row] for row in rows]
+    natural = [max([cell_len(header)] + [row[i].cell_len for row in cells if i < len(row)])
+               for i, header in enumerate(columns)]
+    fixed = [i in keep or natural[i] <= SHORT_COLUMN for i in range(len(columns))]
+    shown = list(range(len(columns)))
+
+    def least(indexes: list[int]) -> int:
+        return 2 * (len(indexes) - 1) + sum(natural[i] if fixed[i] else min(natural[i], readable)
+                                            for i in indexes)
+
+    for i in drop:
+        if least(shown) <= out.width:
+            break
+        shown.remove(i)
+    flexible = [i for i in shown if not fixed[i]]
+    room = out.width - 2 * (len(shown) - 1) - sum(natural[i] for i in shown if fixed[i])
+    given = dict(zip(flexible, _shares([natural[i] for i in flexible], room)))
     table = Table(show_edge=False, pad_edge=False, box=None, header_style="bold")
-    for column in columns:
-        table.add_column(column, overflow="ellipsis", no_wrap=True)
-    for row in rows:
-        # Text, never markup; control characters made visible.
-        table.add_row(*(Text(safe.one_line(_plain(v)) if v is not None else "") for v in row))
+    for i in shown:
+        column = columns[i]
+        if fixed[i]:
+            table.add_column(column, no_wrap=True, min_width=natural[i])
+        elif i in wrap:
+            table.add_column(column, overflow="fold", max_width=given[i])
+        else:
+            table.add_column(column, overflow="ellipsis", no_wrap=True, max_width=given[i])
+    for row in cells:
+        table.add_row(*(row[i] for i in shown))
     out.print(table)
 
 
@@ -174,7 +247,7 @@ def init(db: DbOpt = None, name: Annotated[str | None, typer.Option(help="Your d
     from leadtui.store import users
 
     with guarded(json_):
-        database = open_db(db)
+        database = open_db(db, create=True)
         database.create_schema()
         login = config.os_login()
         made = users.bootstrap_admin(database, login, name or login)
@@ -204,7 +277,7 @@ def demo(
 
     if leads < 1:
         fail(t("--leads must be at least 1"), 2)
-    database = open_db(db, config.demo_db_url())
+    database = open_db(db, config.demo_db_url(), create=True)
     with guarded():
         existing = None
         if inspect(database.engine).has_table("users"):
@@ -223,7 +296,7 @@ def demo(
                     os.remove(f"{path}{suffix}")
                 except FileNotFoundError:
                     pass
-            database = open_db(db, config.demo_db_url())
+            database = open_db(db, config.demo_db_url(), create=True)
             existing = None
         if existing is not None:
             from leadtui.store.schema import schema_state
@@ -314,7 +387,7 @@ def users_list(db: DbOpt = None, as_: AsOpt = None, json_: JsonOpt = False) -> N
         else:
             print_table([t("Login"), t("Name"), t("Role"), t("Department"), t("Customer cap")],
                         [[u.login, u.name, i18n.label(u.role), u.department or "",
-                          "" if u.customer_cap is None else u.customer_cap] for u in users])
+                          "" if u.customer_cap is None else u.customer_cap] for u in users], keep=(0, 2, 4))
 
 
 # ----------------------------------------------------------------------------- leads
@@ -368,14 +441,17 @@ def leads_list(
             print_json([{"id": r.id, **r.values, "matched_field": r.matched_field} for r in rows])
             return
         total = store.count_leads(q)
-        columns = ["order_no", "contact", "mobile", "company", "source", "status", "owner", "submitted_at"]
+        # The id first: claim, assign, followup, convert and leads show take it.
+        columns = ["id", "order_no", "contact", "mobile", "company", "source", "status", "owner", "submitted_at"]
         if sort not in columns:
             columns.append(sort)  # e.g. --sort days_left: show what the order is by
         if query:
             columns.append("matched")
         print_table([i18n.label(c) if c != "matched" else t("Matched") for c in columns],
-                    [[cell(c, r.get(c)) if c != "matched" else i18n.label(r.matched_field or "") for c in columns]
-                     for r in rows])
+                    [[r.id if c == "id" else cell(c, r.get(c)) if c != "matched"
+                      else i18n.label(r.matched_field or "") for c in columns] for r in rows],
+                    keep=tuple(i for i, c in enumerate(columns) if c in ("id", "order_no", "mobile", "submitted_at")),
+                    drop=tuple(columns.index(c) for c in ("source", "company", "order_no") if c != sort), readable=7)
         err.print(t("{shown} of {total} leads", shown=len(rows), total=total))
 
 
@@ -388,11 +464,13 @@ def leads_show(lead_id: int, db: DbOpt = None, as_: AsOpt = None, json_: JsonOpt
             print_json(detail)
             return
         print_table([t("Field"), t("Value")],
-                    [[i18n.label(k), cell(k, v)] for k, v in detail.row.values.items() if v not in (None, "")])
+                    [[i18n.label(k), cell(k, v)] for k, v in detail.row.values.items() if v not in (None, "")],
+                    keep=(0,), wrap=(1,))
         if detail.followups:
             out.print()
             print_table([t("When"), t("Who"), t("Kind"), t("Text")],
-                        [[f.at, f.author, i18n.label(f.kind), f.text] for f in detail.followups])
+                        [[f.at, f.author, i18n.label(f.kind), f.text] for f in detail.followups],
+                        keep=(0, 1, 2), wrap=(3,))
 
 
 @app.command()
@@ -461,7 +539,7 @@ def _print_pool(pool: Any) -> None:
         if isinstance(value, tuple):
             value = ", ".join(value)
         rows.append([key, "" if value is None else value])
-    print_table(rows[0], rows[1:])
+    print_table(rows[0], rows[1:], keep=(0,), wrap=(1,))
 
 
 AdminOpt = Annotated[list[str] | None, typer.Option("--admin", help="Pool admin login (repeatable).")]
@@ -541,7 +619,7 @@ def pools_list(db: DbOpt = None, as_: AsOpt = None, json_: JsonOpt = False) -> N
         print_table([t("Pool"), t("Cap"), t("Daily"), t("Protect"), t("Cooldown"), t("Admins"), t("Members")],
                     [[p.name + (" *" if p.is_default else ""), p.holding_cap, p.daily_claim_limit, p.protect_days,
                       p.cooldown_days, ", ".join(p.admins), ", ".join(p.member_users + p.member_departments)]
-                     for p in pools])
+                     for p in pools], keep=(0, 1, 2, 3, 4), wrap=(5, 6))
 
 
 @pools_app.command("show")
@@ -574,16 +652,20 @@ def _print_batch(result: Any, as_json: bool) -> None:
         raise typer.Exit(1)
 
 
-def _ids_or_query(store: Any, ids: list[int] | None, query: str | None, pool: str | None, limit: int) -> list[int]:
+def _ids_or_query(store: Any, ids: list[int] | None, query: str | None, pool: str | None,
+                  limit: int) -> tuple[list[int], list[int]]:
+    """The leads to act on, and those of them listed without an owner (a lead picked
+    by --query / --pool as pooled and taken by someone else meanwhile stays theirs)."""
     from leadtui.store.records import LeadQuery
 
     if ids:
-        return ids
+        return ids, []
     if query is None and pool is None:
         fail(t("Give lead ids, or --query / --pool to pick them"), 2)
     pool_id = store.show_pool(pool).id if pool else None
     q = LeadQuery(screen="pool" if pool_id else "all", text=query or "", pool_id=pool_id, sort="submitted_at")
-    return [row.id for row in store.list_leads(q, 0, limit)]
+    rows = store.list_leads(q, 0, limit)
+    return [row.id for row in rows], [row.id for row in rows if row.get("status") == "pooled"]
 
 
 @app.command()
@@ -599,8 +681,8 @@ def assign(
     """Assign leads to users (round-robin, skipping anyone at the cap) or to another pool."""
     with guarded(json_):
         store = open_store(db, as_)
-        lead_ids = _ids_or_query(store, ids, query, pool, limit)
-        _print_batch(store.assign_leads(lead_ids, to or (), to_pool), json_)
+        lead_ids, pooled = _ids_or_query(store, ids, query, pool, limit)
+        _print_batch(store.assign_leads(lead_ids, to or (), to_pool, seen_pooled=pooled), json_)
 
 
 @app.command()
@@ -645,18 +727,23 @@ def delete(ids: Annotated[list[int], typer.Argument(help="Lead ids.")],
 def trash_list(limit: Annotated[int, typer.Option("--limit")] = 100, db: DbOpt = None, as_: AsOpt = None,
                json_: JsonOpt = False) -> None:
     """Leads in the trash (emptied after 30 days)."""
+    from leadtui.store.pool_actions import TRASH_DAYS
     from leadtui.store.records import LeadQuery
 
     with guarded(json_):
         store = open_store(db, as_)
         store.empty_trash()
         rows = store.list_leads(LeadQuery(screen="trash"), 0, limit)
+        deleted = store.deleted_times([r.id for r in rows])
         if json_:
-            print_json([{"id": r.id, **r.values} for r in rows])
+            print_json([{"id": r.id, **r.values, "deleted_at": deleted.get(r.id)} for r in rows])
         else:
-            print_table(["id", i18n.label("order_no"), i18n.label("contact"), i18n.label("pool"),
+            print_table(["id", i18n.label("order_no"), t("Deleted"), i18n.label("contact"), i18n.label("pool"),
                          i18n.label("owner")],
-                        [[r.id, r.get("order_no"), r.get("contact"), r.get("pool"), r.get("owner")] for r in rows])
+                        [[r.id, r.get("order_no"), cell("deleted_at", deleted.get(r.id)), r.get("contact"),
+                          r.get("pool"), r.get("owner")] for r in rows], keep=(0, 1, 2))
+            err.print(t("The trash empties itself: a lead goes for good {days} days after it was deleted.",
+                        days=TRASH_DAYS))
 
 
 @trash_app.command("restore")
@@ -686,9 +773,34 @@ def audit_(lead: Annotated[int | None, typer.Option("--lead", help="One lead's h
         if json_:
             print_json(events)
             return
-        print_table([t("When"), t("Who"), t("Action"), t("Before"), t("After"), t("Reason")],
-                    [[e.at, e.actor, e.action, json.dumps(e.before, ensure_ascii=False),
-                      json.dumps(e.after, ensure_ascii=False), e.reason] for e in events])
+        print_table([t("When"), t("Record"), t("Who"), t("Action"), t("Change"), t("Reason")],
+                    [[e.at, _record_ref(e.entity, e.entity_id), e.actor, t(e.action), _change(e.before, e.after),
+                      e.reason] for e in events],
+                    keep=(0, 1, 2, 3), wrap=(4, 5))
+
+
+def _record_ref(entity: str, entity_id: int | None) -> str:
+    """"lead #12", "customer #3": what an audit event is about."""
+    if entity_id is None:
+        return ""
+    return f"{i18n.label(entity)} #{entity_id}" if entity != "lead" else f"#{entity_id}"
+
+
+def _change(before: dict[str, Any], after: dict[str, Any]) -> str:
+    """What an event changed, "owner: li → wang; status: pooled → assigned" (the
+    whole before / after is in --json)."""
+    parts = []
+    for key in dict.fromkeys([*before, *after]):
+        if key.endswith("_id") and key[:-3] in (*before, *after):
+            continue  # "owner" says it in words
+        old, new = before.get(key), after.get(key)
+        if old == new:
+            continue
+        shown = [json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else "—" if v in (None, "")
+                 else cell(key, v) for v in (old, new)]
+        name = i18n.label(key)
+        parts.append(f"{name}: {shown[1]}" if key not in before else f"{name}: {shown[0]} → {shown[1]}")
+    return "; ".join(parts)
 
 
 @app.command()
@@ -702,8 +814,9 @@ def inbox(all_: Annotated[bool, typer.Option("--all", help="Also what you have r
         if json_:
             print_json(notes)
             return
-        print_table([t("When"), t("What"), t("Lead"), t("Read")],
-                    [[n.at, n.text, n.entity_id, "✓" if n.read else ""] for n in notes])
+        print_table([t("When"), t("Record"), t("What"), t("Read")],
+                    [[n.at, _record_ref(n.entity, n.entity_id), n.text, "✓" if n.read else ""] for n in notes],
+                    keep=(0, 1), wrap=(2,))
 
 
 # ----------------------------------------------------------------------------- customers and public seas (SPEC 4)
@@ -779,7 +892,10 @@ def customers_list(
         columns = ["id", *shown, *([sort] if sort not in shown else [])] + (["matched"] if query else [])
         print_table([i18n.label(c) if c != "matched" else t("Matched") for c in columns],
                     [[r.id if c == "id" else i18n.label(r.matched_field or "") if c == "matched"
-                      else _customer_cell(c, r.get(c)) for c in columns] for r in rows])
+                      else _customer_cell(c, r.get(c)) for c in columns] for r in rows],
+                    keep=tuple(i for i, c in enumerate(columns) if c in ("id", "mobile", "created_at", "assigned_at",
+                                                                         "last_followup_at", sort)),
+                    drop=tuple(columns.index(c) for c in ("tags", "source", "kind") if c in columns and c != sort))
         err.print(t("{shown} of {total} customers", shown=len(rows), total=total))
 
 
@@ -857,14 +973,17 @@ def customers_add(
             check = getattr(exc, "check", None)
             if check is None:
                 raise
+            message = str(exc)
+            if check.exact is None:
+                message = t("{refusal}; add anyway with --force", refusal=message)
             if json_:
-                print(json.dumps({"error": str(exc), "exact": _plain(check.exact),
+                print(json.dumps({"error": message, "exact": _plain(check.exact),
                                   "similar": _plain(list(check.similar))}, ensure_ascii=False, indent=1))
             else:
                 for match in _matches(check):
                     by = t(MATCHED_BY.get(match["matched_by"], match["matched_by"]))
                     err.print(Text(safe.one_line(f"  #{match['id']} {match['name']} ({by}, {match['score']:.0f})")))
-            fail(str(exc), exc.exit_code)
+            fail(message, exc.exit_code)
         if json_:
             print_json({"id": customer_id, "name": name.strip(), "similar": _plain(list(check.similar))})
             return
@@ -1048,7 +1167,8 @@ def seas_list(db: DbOpt = None, as_: AsOpt = None, json_: JsonOpt = False) -> No
             return
         print_table([t("Public sea"), t("Cap"), t("Daily"), t("Protect"), t("Cooldown"), t("Admins"), t("Members")],
                     [[p.name, p.holding_cap, p.daily_claim_limit, p.protect_days, p.cooldown_days,
-                      ", ".join(p.admins), ", ".join(p.member_users + p.member_departments)] for p in seas])
+                      ", ".join(p.admins), ", ".join(p.member_users + p.member_departments)] for p in seas],
+                    keep=(0, 1, 2, 3, 4), wrap=(5, 6))
 
 
 @seas_app.command("show")
@@ -1064,6 +1184,55 @@ def seas_show(name: str, db: DbOpt = None, as_: AsOpt = None, json_: JsonOpt = F
 
 bench_app = typer.Typer(help="Benchmarks that print figures.", no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
+
+
+@bench_app.command("search")
+def bench_search(
+    leads: Annotated[int, typer.Option("--leads", help="How many leads the database holds.")] = 100_000,
+    db: Annotated[str | None, typer.Option("--db", help="The database (default: bench-N.db in your data "
+                                                          "directory, built once and reused).")] = None,
+    naive: Annotated[bool, typer.Option("--naive/--no-naive", help="Also run the naive LIKE.")] = True,
+    json_: JsonOpt = False,
+) -> None:
+    """Search at N leads: the mixed query set, leadtui's engine beside the naive LIKE."""
+    from leadtui import bench_search as bench
+
+    if leads < 100:
+        fail(t("--leads must be at least {n}", n=100), 2, json_)
+    url = config.db_url(db) if db else None
+    report = bench.run_search_bench(leads, url, naive, progress=None if json_ else _progress_line)
+    if json_:
+        print_json(bench.as_json(report))
+        return
+    err.print("")
+    print_table(bench.COLUMNS, bench.table_rows(report))
+
+
+@bench_app.command("console")
+def bench_console(
+    leads: Annotated[int, typer.Option("--leads", help="How many leads the database holds.")] = 100_000,
+    db: Annotated[str | None, typer.Option("--db", help="The database (default: bench-N.db in your data "
+                                                          "directory, built once and reused).")] = None,
+    query: Annotated[str, typer.Option("--query", help="What the search step types.")] = "张伟",
+    json_: JsonOpt = False,
+) -> None:
+    """The console at N leads, through the Pilot: launch, page down, jump to end, a search."""
+    from leadtui import bench_console as bench
+
+    if leads < 100:
+        fail(t("--leads must be at least {n}", n=100), 2, json_)
+    if not query.strip():
+        fail(t("--query must not be blank"), 2, json_)
+    url = config.db_url(db) if db else None
+    report = bench.run_console_bench(leads, url, query, progress=None if json_ else _progress_line)
+    if json_:
+        print_json(bench.as_json(report))
+        return
+    print_table(bench.COLUMNS, bench.table_rows(report))
+
+
+def _progress_line(done: int, total: int) -> None:
+    err.print(f"  {done:,}/{total:,}", end="\r")
 
 
 @bench_app.command("batch")
@@ -1137,52 +1306,3 @@ from leadtui import cli_db  # noqa: E402,F401
 from leadtui import cli_export  # noqa: E402,F401
 from leadtui import cli_import  # noqa: E402,F401
 from leadtui import cli_search  # noqa: E402,F401
-@bench_app.command("search")
-def bench_search(
-    leads: Annotated[int, typer.Option("--leads", help="How many leads the database holds.")] = 100_000,
-    db: Annotated[str | None, typer.Option("--db", help="The database (default: bench-N.db in your data "
-                                                          "directory, built once and reused).")] = None,
-    naive: Annotated[bool, typer.Option("--naive/--no-naive", help="Also run the naive LIKE.")] = True,
-    json_: JsonOpt = False,
-) -> None:
-    """Search at N leads: the mixed query set, leadtui's engine beside the naive LIKE."""
-    from leadtui import bench_search as bench
-
-    if leads < 100:
-        fail(t("--leads must be at least {n}", n=100), 2, json_)
-    url = config.db_url(db) if db else None
-    report = bench.run_search_bench(leads, url, naive, progress=None if json_ else _progress_line)
-    if json_:
-        print_json(bench.as_json(report))
-        return
-    err.print("")
-    print_table(bench.COLUMNS, bench.table_rows(report))
-
-
-@bench_app.command("console")
-def bench_console(
-    leads: Annotated[int, typer.Option("--leads", help="How many leads the database holds.")] = 100_000,
-    db: Annotated[str | None, typer.Option("--db", help="The database (default: bench-N.db in your data "
-                                                          "directory, built once and reused).")] = None,
-    query: Annotated[str, typer.Option("--query", help="What the search step types.")] = "张伟",
-    json_: JsonOpt = False,
-) -> None:
-    """The console at N leads, through the Pilot: launch, page down, jump to end, a search."""
-    from leadtui import bench_console as bench
-
-    if leads < 100:
-        fail(t("--leads must be at least {n}", n=100), 2, json_)
-    if not query.strip():
-        fail(t("--query must not be blank"), 2, json_)
-    url = config.db_url(db) if db else None
-    report = bench.run_console_bench(leads, url, query, progress=None if json_ else _progress_line)
-    if json_:
-        print_json(bench.as_json(report))
-        return
-    print_table(bench.COLUMNS, bench.table_rows(report))
-
-
-def _progress_line(done: int, total: int) -> None:
-    err.print(f"  {done:,}/{total:,}", end="\r")
-
-

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.text import Text
+from typer.core import TyperCommand
 
-from leadtui import i18n
+from leadtui import i18n, safe
 from leadtui.cli import AsOpt, DbOpt, JsonOpt, app, err, fail, guarded, leads_app, open_store, out, print_json, \
     print_table
 from leadtui.i18n import t
+
+LISTED = 20  # `rules run` names this many of each kind, then says how many more
 
 rules_app = typer.Typer(help="Auto-assign rules and the rule runner (recycle, warnings).", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
@@ -25,17 +28,22 @@ def rules_run(db: DbOpt = None, as_: AsOpt = None, json_: JsonOpt = False) -> No
         print_json({"recycled_leads": report.recycled_leads, "recycled_customers": report.recycled_customers,
                     "warned_leads": report.warned_leads, "warned_customers": report.warned_customers,
                     "assigned": [{"id": i, "to": login} for i, login in report.assigned],
+                    "order_nos": {str(i): n for i, n in report.order_nos},
+                    "customer_names": {str(i): n for i, n in report.customer_names},
                     "summary": report.summary()})
         return
     out.print(Text(report.summary()))
-    for title, ids in ((t("Recycled leads"), report.recycled_leads),
-                       (t("Recycled customers"), report.recycled_customers),
-                       (t("Warned leads"), report.warned_leads),
-                       (t("Warned customers"), report.warned_customers)):
-        if ids:
-            out.print(Text(f"  {title}: {', '.join(map(str, ids))}"))
-    if report.assigned:
-        out.print(Text("  " + t("Auto-assigned") + ": " + ", ".join(f"{i}→{login}" for i, login in report.assigned)))
+    sections = ((t("Recycled leads"), [report.lead_label(i) for i in report.recycled_leads]),
+                (t("Recycled customers"), [report.customer_label(i) for i in report.recycled_customers]),
+                (t("Warned leads"), [report.lead_label(i) for i in report.warned_leads]),
+                (t("Warned customers"), [report.customer_label(i) for i in report.warned_customers]),
+                (t("Auto-assigned"), [f"{report.lead_label(i)} → {login}" for i, login in report.assigned]))
+    for title, items in sections:
+        if items:
+            shown = ", ".join(items[:LISTED])
+            if len(items) > LISTED:
+                shown += t(" and {n} more", n=len(items) - LISTED)
+            out.print(Text(safe.one_line(f"  {title} ({len(items)}): {shown}")))
 
 
 @rules_app.command("list")
@@ -53,7 +61,33 @@ def rules_list(
         print_json(rules)
         return
     print_table([t("Pool"), "#", t("Conditions"), t("To")],
-                [[r.pool, r.position, r.conditions_text(), ", ".join(r.targets)] for r in rules])
+                [[r.pool, r.position, r.conditions_text(), ", ".join(r.targets)] for r in rules],
+                keep=(0, 1), wrap=(2, 3))
+
+
+def join_when(args: list[str]) -> list[str]:
+    """`--when address contains 上海` (three words, as issue 5 writes it) becomes
+    `--when "address contains 上海"`: the words after --when up to the next option
+    are one condition. A quoted condition passes as it is."""
+    joined: list[str] = []
+    i = 0
+    while i < len(args):
+        joined.append(args[i])
+        if args[i] == "--when":
+            j = i + 1
+            while j < len(args) and not args[j].startswith("-"):
+                j += 1
+            if j > i + 1:
+                joined.append(" ".join(args[i + 1:j]))
+            i = j
+        else:
+            i += 1
+    return joined
+
+
+class _WhenCommand(TyperCommand):
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, join_when(args))
 
 
 def _parse_when(when: list[str]) -> list[tuple[str, str, str]]:
@@ -66,11 +100,13 @@ def _parse_when(when: list[str]) -> list[tuple[str, str, str]]:
     return conditions
 
 
-@rules_app.command("add")
+@rules_app.command("add", cls=_WhenCommand)
 def rules_add(
     pool: Annotated[str, typer.Option("--pool", help="The pool (name or id).")],
-    when: Annotated[list[str], typer.Option("--when", help="FIELD OP VALUE, OP one of equals, contains, in "
-                                                           "(comma-separated choices); repeatable: all must hold.")],
+    when: Annotated[list[str], typer.Option("--when", help="FIELD OP VALUE, as three words (--when address "
+                                                           "contains 上海) or one quoted (--when 'address contains "
+                                                           "上海'); OP one of equals, contains, in (comma-separated "
+                                                           "choices); repeatable: all must hold.")],
     to: Annotated[list[str], typer.Option("--to", help="Target login; repeatable: round-robin.")],
     position: Annotated[int | None, typer.Option("--position", help="1 = tried first (default: last).")] = None,
     db: DbOpt = None, as_: AsOpt = None, json_: JsonOpt = False,

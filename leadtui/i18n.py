@@ -87,6 +87,12 @@ EN_WORDS: dict[str, str] = {
     "first_inquiry": "First inquiry", "unassigned": "Unassigned", "following": "Following",
     "blacklisted": "Blacklisted", "new": "New", "contacted": "Contacted", "qualified": "Qualified",
     "proposal": "Proposal", "won": "Won", "lost": "Lost",
+    # pool and public-sea settings (SPEC 3), as their refusals name them
+    "holding_cap": "Holding cap", "daily_claim_limit": "Daily claim limit", "protect_days": "Protect days",
+    "max_protect_days": "Max protect days", "cooldown_days": "Cooldown days",
+    "notify_before_days": "Notify days before",
+    # what an audit event or a notification is about
+    "lead": "lead", "user": "user",
 }
 
 ZH_WORDS: dict[str, str] = {
@@ -108,6 +114,9 @@ ZH_WORDS: dict[str, str] = {
     "locked": "锁定", "created_at": "创建时间", "first_inquiry": "首咨", "unassigned": "待分配",
     "following": "跟进中", "blacklisted": "黑名单", "new": "新客户", "contacted": "已联系",
     "qualified": "已确认", "proposal": "方案", "won": "赢单", "lost": "输单",
+    "holding_cap": "持有上限", "daily_claim_limit": "每日领取上限", "protect_days": "保护天数",
+    "max_protect_days": "最长保护天数", "cooldown_days": "冷却天数", "notify_before_days": "提前提醒天数",
+    "lead": "线索", "user": "用户",
 }
 
 

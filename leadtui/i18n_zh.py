@@ -852,4 +852,26 @@ ZH: dict[str, str] = {
     "--query must not be blank": "--query 不能为空",
     "Rebuilt the search index of {db}: {rows} rows in {s} s": "已重建 {db} 的搜索索引：{rows} 行，用时 {s} 秒",
     # --- end search
+    # --- audit fixes (issues 2-5)
+    "Record": "记录",
+    "Change": "变更",
+    "Deleted": "删除时间",
+    "The trash empties itself: a lead goes for good {days} days after it was deleted.":
+        "回收站会自动清空：线索删除 {days} 天后将被永久删除。",
+    "{refusal}; add anyway with --force": "{refusal}；如仍要添加请使用 --force",
+    "Similar customers exist: {similar}": "存在相似客户：{similar}",
+    "Similar customers exist — press Save again to add anyway": "存在相似客户 — 再次点保存仍然新建",
+    "There is no database file {path}: check --db (or LEADTUI_DB); `leadtui init --db {path}` makes a new one":
+        "没有数据库文件 {path}：请检查 --db（或 LEADTUI_DB）；`leadtui init --db {path}` 可新建一个",
+    " and {n} more": "，另有 {n} 个",
+    "customer #{id} {name} was blacklisted": "客户 #{id} {name} 已被拉黑",
+    "{longest} ({max}) cannot be below {protect} ({days})": "{longest}（{max}）不能小于{protect}（{days}）",
+    "Merge into #{id} {name}? {n} customer(s) go to the trash; their contacts, deals, follow-ups and leads "
+    "move over.": "合并到 #{id} {name}？{n} 个客户将进入回收站；其联系人、商机、跟进记录和线索将移过去。",
+    "Choose a public sea": "请选择公海",
+    "admin of the sea": "公海管理员",
+    "Admins and members": "管理员与成员",
+    "Previous tab": "上一个标签页",
+    "Next tab": "下一个标签页",
+    # --- end audit fixes
 }

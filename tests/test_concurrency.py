@@ -180,3 +180,118 @@ def test_parallel_claims_never_double_assign_nor_pass_the_limit(db: Database, li
         told[str(report["login"])] += len(report["done"])  # type: ignore[arg-type]
     assert told == claimed
     assert sorted(i for r in reports for i in r["done"]) == sorted(per_lead)  # type: ignore[attr-defined]
+
+
+# ----------------------------------------------------------------------------- two admins assigning at once
+
+ASSIGNERS = {"admin1": ["a1", "a2"], "admin2": ["b1", "b2"]}
+ASSIGN_LEADS = 150
+
+ASSIGN_CHILD = r"""
+import json, random, sys, traceback
+from datetime import datetime
+
+def main():
+    url, login, targets, pool_id, seed, now = sys.argv[1:7]
+    from leadtui import clock, i18n
+    clock.freeze(datetime.fromisoformat(now))
+    i18n.set_language("en")
+    from leadtui.store.db import Database
+    from leadtui.store.records import LeadQuery
+    from leadtui.store.service import Store
+
+    db = Database(url)
+    store = Store(db, login)
+    rng = random.Random(int(seed))
+    # What the operator sees: the pool's pooled leads (as the console lists them).
+    seen = store.lead_ids(LeadQuery(screen="pool", pool_id=int(pool_id), statuses=("pooled",)))
+    rng.shuffle(seen)
+    print("ready", flush=True)
+    sys.stdin.readline()  # both start together
+    done, refused = [], {}
+    while seen:
+        batch = seen[:rng.randint(1, 12)]
+        seen = seen[len(batch):]
+        result = store.assign_leads(batch, targets.split(","), seen_pooled=batch)
+        done.extend(result.done)
+        for refusal in result.refused:
+            refused[refusal.reason] = refused.get(refusal.reason, 0) + 1
+    db.dispose()
+    print(json.dumps({"login": login, "done": done, "refused": refused}), flush=True)
+
+try:
+    main()
+except BaseException:
+    traceback.print_exc()
+    sys.stdout.flush()
+    sys.exit(1)
+"""
+
+
+def test_two_admins_assigning_the_same_leads_at_once_give_each_lead_once(db: Database) -> None:
+    """Two admins (two processes) assign the same 150 pooled leads, each to their own
+    two users, in small batches in their own order, at the same moment. Each lead
+    goes to exactly one of them; the other is told it was taken (never takes it from
+    its new owner); the audit trail holds one assignment per lead, from no owner."""
+    for admin in ASSIGNERS:
+        make_user(db, admin, "admin")
+    for targets in ASSIGNERS.values():
+        for login in targets:
+            make_user(db, login, "sales")
+    pool = make_pool(db, "Race", members=[u for targets in ASSIGNERS.values() for u in targets])
+    leads = bulk_pooled(db, pool, ASSIGN_LEADS)
+
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    procs = {admin: subprocess.Popen([sys.executable, "-c", ASSIGN_CHILD, db.url, admin, ",".join(targets),
+                                      str(pool), str(seed), NOW.isoformat()],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     text=True, cwd=ROOT, env=env)
+             for seed, (admin, targets) in enumerate(ASSIGNERS.items())}
+    try:
+        for admin, proc in procs.items():
+            assert proc.stdout is not None
+            line = proc.stdout.readline()
+            if line.strip() != "ready":
+                proc.wait(timeout=30)
+                pytest.fail(f"{admin} did not start: {line}{proc.stdout.read()}{proc.stderr.read()}")  # type: ignore[union-attr]
+        for proc in procs.values():
+            assert proc.stdin is not None
+            proc.stdin.write("go\n")
+            proc.stdin.flush()
+        outputs = {admin: proc.communicate(timeout=90) for admin, proc in procs.items()}
+    finally:
+        for proc in procs.values():
+            if proc.poll() is None:
+                proc.kill()
+    reports = {}
+    for admin, (stdout, stderr) in outputs.items():
+        assert "database is locked" not in stdout + stderr, f"{admin}: {stderr}"
+        assert "Traceback" not in stderr, f"{admin} died:\n{stderr}"
+        assert procs[admin].returncode == 0, f"{admin} exited {procs[admin].returncode}:\n{stdout}\n{stderr}"
+        reports[admin] = json.loads(stdout.strip().splitlines()[-1])
+
+    # Exactly one of the two succeeded for each lead; the other was told it was taken.
+    done = {admin: set(r["done"]) for admin, r in reports.items()}
+    assert done["admin1"] & done["admin2"] == set()
+    assert done["admin1"] | done["admin2"] == set(leads)
+    for admin, report in reports.items():
+        assert set(report["refused"]) <= {"taken by someone else"}, report["refused"]
+        assert sum(report["refused"].values()) == ASSIGN_LEADS - len(done[admin])
+
+    with db.read() as session:
+        logins = dict(session.execute(select(User.id, User.login)).all())
+        owner_of = dict(session.execute(select(Lead.id, Lead.owner_id).where(Lead.pool_id == pool)).all())
+        assigns = session.execute(select(AuditEvent).where(AuditEvent.entity == "lead", AuditEvent.action == "assign")
+                                  .order_by(AuditEvent.id)).scalars().all()
+    per_lead: dict[int, list[AuditEvent]] = defaultdict(list)
+    for event in assigns:
+        per_lead[event.entity_id].append(event)
+    twice = {lead: [logins[e.actor_id] for e in evs] for lead, evs in per_lead.items() if len(evs) > 1}
+    assert twice == {}, f"leads assigned twice (two owners in the audit trail): {twice}"
+    assert set(per_lead) == set(leads)
+    for lead, [event] in per_lead.items():
+        before, after = json.loads(event.before), json.loads(event.after)
+        admin = logins[event.actor_id]
+        assert before["owner_id"] is None and before["status"] == "pooled"
+        assert after["owner_id"] == owner_of[lead] and logins[owner_of[lead]] in ASSIGNERS[admin]
+        assert lead in done[admin]

@@ -295,7 +295,7 @@ def test_claim_under_the_seas_holding_cap(db: Database) -> None:
     ids = make_customers(db, 3, sea=sea)
     result = store_for(db, "li").claim_customers(ids)
     assert result.done == tuple(ids[:2])
-    assert reasons(result) == ["Li holds 0 of 2 customers allowed in public sea S; 2 left"]
+    assert reasons(result) == ["Li holds 2 of 2 customers allowed in public sea S; 0 left"]
     c = get(db, ids[0])
     assert (c.owner_id, c.status, c.assigned_at, c.protect_until) == (uid(db, "li"), "following", NOW,
                                                                      NOW + timedelta(days=7))
@@ -350,7 +350,7 @@ def test_claim_uses_the_shared_holding_rules() -> None:
     """Seas and pools decide with the same functions (store/holding.py), not copies."""
     from leadtui.store import customers, holding, pool_actions
 
-    for name in ("claim_room", "cooldown_refusal", "round_robin", "room_for"):
+    for name in ("claim_room", "claim_refusal", "cooldown_refusal", "round_robin", "room_for"):
         assert getattr(customers, name) is getattr(holding, name)
         assert getattr(pool_actions, name) is getattr(holding, name)
 
@@ -1057,7 +1057,7 @@ def test_cli_customer_batch_actions(cli_db: str, monkeypatch) -> None:  # noqa: 
     assert result.exit_code == 0, result.output
     out = json.loads(result.stdout)
     assert out["done"] == pooled[:2]
-    assert out["refused"] == [{"id": pooled[2], "reason": "Li holds 0 of 2 customers allowed in public sea S; 2 left"}]
+    assert out["refused"] == [{"id": pooled[2], "reason": "Li holds 2 of 2 customers allowed in public sea S; 0 left"}]
     result = run(url, "customers", "claim", str(pooled[2]))
     assert result.exit_code == 1 and "claimed 0 of 1" in result.stdout and "holds 2 of 2" in result.stderr
     # assign: li is a plain member

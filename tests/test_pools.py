@@ -86,7 +86,7 @@ def test_a_claim_beyond_the_cap_is_refused_saying_how_many_are_left(db: Database
     result = li.claim_leads(leads)
     assert result.done == tuple(leads[:2])
     assert [r.id for r in result.refused] == leads[2:]
-    reason = "Li holds 1 of 3 leads allowed in pool P; 2 left"
+    reason = "Li holds 3 of 3 leads allowed in pool P; 0 left"  # as it is once the two are taken
     assert {r.reason for r in result.refused} == {reason}
     assert result.summary == f"claimed 2 of 5 — 3 × {reason}"
     # claimed leads are the claimer's, protected for protect_days
@@ -133,7 +133,7 @@ def test_cap_counts_own_created_both_ways(db: Database, counts_own: bool) -> Non
     result = store_for(db, "li").claim_leads(leads)
     if counts_own:
         assert len(result.done) == 1
-        assert result.refused[0].reason == "Li holds 2 of 3 leads allowed in pool P; 1 left"
+        assert result.refused[0].reason == "Li holds 3 of 3 leads allowed in pool P; 0 left"
     else:
         assert len(result.done) == 3 and result.refused == ()
 
@@ -151,7 +151,7 @@ def test_the_daily_claim_limit_counts_per_pool_per_day(db: Database) -> None:
     assert len(li.claim_leads(p[:2]).done) == 2
     result = li.claim_leads(p[2:4])
     assert result.done == (p[2],)
-    assert result.refused[0].reason == "Li claimed 2 of 3 leads allowed per day in pool P; 1 left today"
+    assert result.refused[0].reason == "Li claimed 3 of 3 leads allowed per day in pool P; 0 left today"
     # another pool keeps its own count
     assert len(li.claim_leads(q).done) == 3
     # giving leads back does not give claims back
@@ -165,7 +165,7 @@ def test_the_daily_claim_limit_counts_per_pool_per_day(db: Database) -> None:
     clock.freeze(NOW.replace(hour=0, minute=0) + timedelta(days=1))
     result = li.claim_leads(p[4:8])
     assert result.done == tuple(p[4:7])
-    assert result.refused[0].reason == "Li claimed 0 of 3 leads allowed per day in pool P; 3 left today"
+    assert result.refused[0].reason == "Li claimed 3 of 3 leads allowed per day in pool P; 0 left today"
 
 
 def test_assignment_does_not_count_against_the_daily_limit(db: Database) -> None:
@@ -725,7 +725,7 @@ def test_pool_settings_are_checked(db: Database) -> None:
     assert made.return_reasons == ("no budget", "wrong number") and made.return_to == "origin"
     assert made.admins == ("padmin",) and made.member_users == ("li",) and made.hide_assigned
     pools_before = count_rows(db, Pool)
-    with pytest.raises(Invalid, match=r"max_protect_days \(5\) cannot be below protect_days \(10\)"):
+    with pytest.raises(Invalid, match=r"Max protect days \(5\) cannot be below Protect days \(10\)"):
         boss.add_pool("West", protect_days=10, max_protect_days=5)
     with pytest.raises(Invalid, match="holding_cap must be a whole number of 0 or more, not -1"):
         boss.add_pool("West", holding_cap=-1)
@@ -746,7 +746,7 @@ def test_pool_settings_are_checked(db: Database) -> None:
             store_for(db, login).set_pool("East", holding_cap=1000)
     assert count_rows(db, Pool) == pools_before
     # set: the same checks against the pool's other settings; nothing half-changed
-    with pytest.raises(Invalid, match=r"max_protect_days \(3\) cannot be below protect_days \(7\)"):
+    with pytest.raises(Invalid, match=r"Max protect days \(3\) cannot be below Protect days \(7\)"):
         boss.set_pool("East", max_protect_days=3, holding_cap=5)
     with pytest.raises(Invalid):
         boss.set_pool("East", protect_days=31)
@@ -823,7 +823,7 @@ def test_cli_pools(cli_db: str, monkeypatch) -> None:  # noqa: ANN001
     result = run(url, "pools", "add", "East", "--json")
     assert result.exit_code != 0 and "exists already" in result.stderr and "error" in json.loads(result.stdout)
     result = run(url, "pools", "add", "Bad", "--protect-days", "10", "--max-protect-days", "5")
-    assert result.exit_code == 2 and "cannot be below protect_days" in result.stderr
+    assert result.exit_code == 2 and "cannot be below Protect days" in result.stderr
     result = run(url, "pools", "set", "East", "--holding-cap", "3", "--members-see-detail", "--json")
     assert result.exit_code == 0 and json.loads(result.stdout)["holding_cap"] == 3
     result = run(url, "pools", "list", "--json")
@@ -856,7 +856,7 @@ def test_cli_pool_actions(cli_db: str, monkeypatch) -> None:  # noqa: ANN001
     out = json.loads(result.stdout)
     assert out["done"] == ids[:3]
     assert [r["id"] for r in out["refused"]] == ids[3:]
-    assert "Li holds 0 of 3 leads allowed in pool East; 3 left" == out["refused"][0]["reason"]
+    assert "Li holds 3 of 3 leads allowed in pool East; 0 left" == out["refused"][0]["reason"]
     assert out["summary"].startswith("claimed 3 of 5")
     # nothing done: a non-zero exit, with and without --json
     result = run(url, "claim", str(ids[4]), "--json")

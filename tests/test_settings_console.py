@@ -130,7 +130,7 @@ async def test_edit_rejects_bad_settings_and_keeps_what_was_typed(settings_world
         await settle(pilot)
         assert app.screen is dialog
         error = str(dialog.query_one("#error", Static).render())
-        assert "max_protect_days (3) cannot be below protect_days (7)" in error
+        assert "Max protect days (3) cannot be below Protect days (7)" in error
         assert dialog.query_one("#n-max_protect_days", Input).value == "3"
         assert dialog.query_one("#n-holding_cap", Input).value == "8"
         assert store_for(db, "boss").show_pool("East").holding_cap == 5  # nothing saved

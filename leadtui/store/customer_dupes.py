@@ -96,9 +96,18 @@ def _find(session: Session, name: str, mobile: str, email: str) -> DuplicateChec
     if key:
         choices = {r.id: similarity_key(r.name) for r in rows if exact is None or r.id != exact.id}
         names = {r.id: r.name for r in rows}
-        for _choice, score, cid in process.extract(key, choices, scorer=fuzz.token_sort_ratio,
-                                                   score_cutoff=SIMILAR_CUTOFF, limit=SIMILAR_LIMIT):
-            similar.append(SimilarCustomer(cid, names[cid], round(float(score), 1), "similar name"))
+        # The better of two scores: `ratio` sees typos and swapped letters ("merge mian"
+        # / "merge main": 90), `token_sort_ratio` words in another order ("Smith John" /
+        # "John Smith"); alone, each misses what the other sees (token_sort_ratio gives
+        # the swapped letters 50). WRatio is not used: its partial match lists "Li Ning
+        # Sports" for "Li" (90).
+        best: dict[int, float] = {}
+        for scorer in (fuzz.ratio, fuzz.token_sort_ratio):
+            for _choice, score, cid in process.extract(key, choices, scorer=scorer, score_cutoff=SIMILAR_CUTOFF,
+                                                       limit=None):
+                best[cid] = max(best.get(cid, 0.0), float(score))
+        for cid, score in sorted(best.items(), key=lambda item: (-item[1], item[0]))[:SIMILAR_LIMIT]:
+            similar.append(SimilarCustomer(cid, names[cid], round(score, 1), "similar name"))
     return DuplicateCheck(exact, tuple(similar))
 
 
@@ -150,7 +159,8 @@ def _refuse_exact(exact: SimilarCustomer, check: DuplicateCheck) -> Refused:
 
 def _refuse_similar(check: DuplicateCheck) -> Refused:
     listing = ", ".join(f"#{s.id} {s.name} ({s.score:.0f})" for s in check.similar)
-    error = Refused("Similar customers exist: {similar}; add anyway with --force", similar=listing)
+    # How to go on differs (the CLI's --force, the console's Save again): each says it.
+    error = Refused("Similar customers exist: {similar}", similar=listing)
     error.check = check  # type: ignore[attr-defined]
     return error
 

@@ -18,7 +18,14 @@ from leadtui.store import audit
 from leadtui.store.access import Actor, department_member_ids, pool_access
 from leadtui.store.errors import Invalid, NotFound, Refused
 from leadtui.store.fields import CUSTOMER_COLUMNS, CUSTOMER_SEARCH_FIELDS, CUSTOMER_STAGES, FOLLOWUP_KINDS
-from leadtui.store.holding import claim_room, cooldown_refusal, extended_protection, room_for, round_robin
+from leadtui.store.holding import (
+    claim_refusal,
+    claim_room,
+    cooldown_refusal,
+    extended_protection,
+    room_for,
+    round_robin,
+)
 from leadtui.store.leads import days_left, id_in
 from leadtui.store.models import Contact, Customer, Deal, Department, FollowUp, Lead, Pool, User
 from leadtui.store.pool_actions import (
@@ -41,6 +48,7 @@ from leadtui.store.records import (
     DealRecord,
     FollowUpRecord,
 )
+from leadtui.store.convert import email_norm, mobile_norm
 from leadtui.store.search import digits
 
 if TYPE_CHECKING:
@@ -499,27 +507,35 @@ def claim_customers(store: Store, customer_ids: Sequence[int]) -> BatchResult:
             sea = seas[sea_id]
             held = _sea_held(session, sea, [actor.id])[actor.id] if sea.holding_cap is not None else 0
             today = claimed_today(session, sea, actor.id, now) if sea.daily_claim_limit is not None else 0
-            room, why = claim_room(sea, actor.name, held, today)
+            room = claim_room(sea, held, today)
             capped = user_room[actor.id] < room
             if capped:
                 room = user_room[actor.id]
-            take, over = candidates[:room], candidates[room:]
-            user_room[actor.id] -= len(take)
-            if capped:  # what they will own once these are taken
+            taken, left = 0, candidates
+            # A customer someone else took meanwhile leaves its place to the next one.
+            while left and taken < room:
+                take, left = left[:room - taken], left[room - taken:]
+                changed = _update(session, [c.id for c in take],
+                                  [Customer.owner_id.is_(None), Customer.deleted_at.is_(None)],
+                                  _new_owner_values(actor.id, now, sea))
+                for c in take:
+                    if c.id not in changed:
+                        batch.refuse(c.id, t("taken by someone else"))
+                        continue
+                    taken += 1
+                    before = _state(c, names, sea_names)
+                    batch.done.append(c.id)
+                    batch.event(c, before, {**before, "owner_id": actor.id, "owner": actor.login,
+                                            "status": "following"})
+            user_room[actor.id] -= taken
+            # The refusal states what refused these: the counts with this batch's claims.
+            if capped:
                 cap = user_caps[actor.id][1]
                 why = _cap_words(actor.name, (cap - user_room[actor.id], cap))
-            for c in over:
+            else:
+                why = claim_refusal(sea, actor.name, held + taken, today + taken)
+            for c in left:
                 batch.refuse(c.id, why)
-            changed = _update(session, [c.id for c in take],
-                              [Customer.owner_id.is_(None), Customer.deleted_at.is_(None)],
-                              _new_owner_values(actor.id, now, sea))
-            for c in take:
-                if c.id not in changed:
-                    batch.refuse(c.id, t("taken by someone else"))
-                    continue
-                before = _state(c, names, sea_names)
-                batch.done.append(c.id)
-                batch.event(c, before, {**before, "owner_id": actor.id, "owner": actor.login, "status": "following"})
         return batch.finish(session, len(ids))
 
 
@@ -538,7 +554,10 @@ def _each(store: Store, action: str, customer_ids: Sequence[int], roles: tuple[s
         sea_names = _sea_names(session)
         allowed = []
         for c in rows:
-            if standing.role(c) in roles:
+            role = standing.role(c)
+            if role == "owner" and store.actor.role == "manager":
+                role = "manager"  # what a manager may do to the team's customers, also to their own
+            if role in roles:
                 allowed.append(c)
             else:
                 batch.refuse(c.id, t(refusal, name=c.name))
@@ -639,26 +658,66 @@ def blacklist_customers(store: Store, customer_ids: Sequence[int]) -> BatchResul
             _update(session, [c.id], [], {"status": "blacklisted"})
             batch.done.append(c.id)
             batch.event(c, _state(c, names, seas), {**_state(c, names, seas), "status": "blacklisted"})
-            _flag_leads(session, c)
+            _flag_leads(session, batch, c)
 
     return _each(store, "blacklist", customer_ids, _WORKERS,
                  "only its owner, their manager or an admin may blacklist customer {name}", apply)
 
 
-def _flag_leads(session: Session, c: Any) -> None:
-    conds = []
-    if c.mobile_norm:
-        conds.append(Lead.mobile == c.mobile_norm)
-    if c.email_norm:
-        conds.append(func.lower(Lead.email) == c.email_norm)
-    conds.append(Lead.customer_id == c.id)
-    leads = session.execute(select(Lead.id, Lead.tags).where(
-        or_(*conds), Lead.status != "converted", Lead.deleted_at.is_(None))).all()
-    for lead_id, tags in leads:
+_FULLWIDTH = str.maketrans("0123456789+()", "０１２３４５６７８９＋（）")
+
+
+def _starting_with(column: Any, prefix: str) -> ColumnElement[bool]:
+    """`column` starts with `prefix`, as a range the column's index serves (LIKE
+    'x%' does not use it on SQLite; a range does, on both backends)."""
+    return and_(column >= prefix, column < prefix[:-1] + chr(ord(prefix[-1]) + 1))
+
+
+def leads_with_contact(session: Session, mobile: str, email: str) -> set[int]:
+    """The leads whose mobile or email, normalised as the duplicate check does
+    (store/convert.py), is `mobile` / `email` (already normalised).
+
+    Leads keep the mobile as typed ("138-0013-8000", "+86 138 0013 8000", full
+    width): the candidates are read off the mobile and email indexes by how such a
+    value can begin, and a normalised comparison in Python decides."""
+    found: set[int] = set()
+    if mobile:
+        starts = {mobile[:3], "+86", "86", "0086", "(+86", "(86", "+ 86"}
+        starts |= {p.translate(_FULLWIDTH) for p in starts}
+        ends = or_(Lead.mobile.like(f"%{mobile[-4:]}%"), Lead.mobile.like(f"%{mobile[-4:].translate(_FULLWIDTH)}%"))
+        rows = session.execute(select(Lead.id, Lead.mobile).where(
+            or_(*(_starting_with(Lead.mobile, p) for p in sorted(starts))), ends)).all()
+        found |= {lead_id for lead_id, raw in rows if mobile_norm(raw) == mobile}
+    if email:
+        head = email[:2]
+        starts = {a + b for a in {head[:1], head[:1].upper()} for b in {head[1:], head[1:].upper()}}
+        rows = session.execute(select(Lead.id, Lead.email).where(
+            or_(*(_starting_with(Lead.email, p) for p in sorted(starts))),
+            Lead.email.ilike(_like(email.rpartition("@")[2]), escape="\\"))).all()
+        found |= {lead_id for lead_id, raw in rows if email_norm(raw) == email}
+    return found
+
+
+def _flag_leads(session: Session, batch: _Batch, c: Any) -> None:
+    """The open leads of a blacklisted customer (its own, or with its mobile or
+    email) get the tag "blacklist"; each change is an audit event of the batch."""
+    ids = leads_with_contact(session, c.mobile_norm, c.email_norm)
+    ids |= set(session.scalars(select(Lead.id).where(Lead.customer_id == c.id)))
+    if not ids:
+        return
+    leads = session.execute(select(Lead.id, Lead.tags, Lead.pool_id).where(
+        id_in(Lead.id, sorted(ids)), Lead.status != "converted", Lead.deleted_at.is_(None))).all()
+    for lead_id, tags, pool_id in leads:
         current = _split_tags(tags or "")
-        if "blacklist" not in current:
-            session.execute(update(Lead).where(Lead.id == lead_id).values(tags=",".join([*current, "blacklist"]))
-                            .execution_options(synchronize_session=False))
+        if "blacklist" in current:
+            continue
+        new = ",".join([*current, "blacklist"])
+        session.execute(update(Lead).where(Lead.id == lead_id).values(tags=new)
+                        .execution_options(synchronize_session=False))
+        batch.events.append({"actor_id": batch.actor.id, "action": "tag", "entity": "lead", "entity_id": lead_id,
+                             "before": {"tags": tags or ""}, "after": {"tags": new},
+                             "reason": t("customer #{id} {name} was blacklisted", id=c.id, name=c.name),
+                             "batch_id": batch.batch_id, "pool_id": pool_id})
 
 
 def delete_customers(store: Store, customer_ids: Sequence[int]) -> BatchResult:

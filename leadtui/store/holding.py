@@ -32,27 +32,37 @@ def cooldown_refusal(pool: Pool, user_id: int, user_name: str, previous_owner_id
     return None
 
 
-def claim_room(pool: Pool, user_name: str, held: int, claimed_today: int) -> tuple[int, str]:
-    """How many more one user may claim from `pool` now, and the refusal beyond that."""
-    room, why = UNLIMITED, ""
-    sea = pool.kind == "sea"
+def claim_room(pool: Pool, held: int, claimed_today: int) -> int:
+    """How many more one user may claim from `pool` now (the holding cap and the
+    daily claim limit, whichever leaves less)."""
+    room = UNLIMITED
     if pool.holding_cap is not None:
         room = max(0, pool.holding_cap - held)
-        why = (t("{user} holds {held} of {cap} customers allowed in public sea {pool}; {left} left",
-                 user=user_name, held=held, cap=pool.holding_cap, pool=pool.name, left=room) if sea else
-               t("{user} holds {held} of {cap} leads allowed in pool {pool}; {left} left",
-                 user=user_name, held=held, cap=pool.holding_cap, pool=pool.name, left=room))
     if pool.daily_claim_limit is not None:
-        daily_room = max(0, pool.daily_claim_limit - claimed_today)
-        if daily_room < room:
-            room = daily_room
-            why = (t("{user} claimed {n} of {limit} customers allowed per day in public sea {pool}; {left} left "
+        room = min(room, max(0, pool.daily_claim_limit - claimed_today))
+    return room
+
+
+def claim_refusal(pool: Pool, user_name: str, held: int, claimed_today: int) -> str:
+    """Why a claim is refused, in the counts that refused it: callers pass what the
+    user holds and has claimed today *after* the rows their batch took, so a batch
+    of three under a limit of two says "claimed 2 of 2 … 0 left", not the counts it
+    started from."""
+    sea = pool.kind == "sea"
+    cap_room = UNLIMITED if pool.holding_cap is None else max(0, pool.holding_cap - held)
+    daily_room = UNLIMITED if pool.daily_claim_limit is None else max(0, pool.daily_claim_limit - claimed_today)
+    if daily_room < cap_room:
+        if sea:
+            return t("{user} claimed {n} of {limit} customers allowed per day in public sea {pool}; {left} left "
                      "today", user=user_name, n=claimed_today, limit=pool.daily_claim_limit, pool=pool.name,
-                     left=daily_room) if sea else
-                   t("{user} claimed {n} of {limit} leads allowed per day in pool {pool}; {left} left today",
-                     user=user_name, n=claimed_today, limit=pool.daily_claim_limit, pool=pool.name,
-                     left=daily_room))
-    return room, why
+                     left=daily_room)
+        return t("{user} claimed {n} of {limit} leads allowed per day in pool {pool}; {left} left today",
+                 user=user_name, n=claimed_today, limit=pool.daily_claim_limit, pool=pool.name, left=daily_room)
+    if sea:
+        return t("{user} holds {held} of {cap} customers allowed in public sea {pool}; {left} left",
+                 user=user_name, held=held, cap=pool.holding_cap, pool=pool.name, left=cap_room)
+    return t("{user} holds {held} of {cap} leads allowed in pool {pool}; {left} left",
+             user=user_name, held=held, cap=pool.holding_cap, pool=pool.name, left=cap_room)
 
 
 def round_robin(items: Sequence[T], target_ids: Sequence[int], room: dict[int, int],

@@ -86,5 +86,5 @@ def list_audit(store: Store, lead_id: int | None = None, login: str | None = Non
             stmt = stmt.where(AuditEvent.actor_id == user_id)
         stmt = stmt.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)
         return [AuditRecord(e.id, e.at, who or "", e.action, json.loads(e.before or "{}"),
-                            json.loads(e.after or "{}"), e.reason, e.batch_id)
+                            json.loads(e.after or "{}"), e.reason, e.batch_id, e.entity, e.entity_id)
                 for e, who in session.execute(stmt)]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -27,7 +27,7 @@ from leadtui.i18n import t
 from leadtui.store import audit
 from leadtui.store.access import Actor, Standing
 from leadtui.store.errors import Invalid, Refused
-from leadtui.store.holding import claim_room, cooldown_refusal, room_for, round_robin
+from leadtui.store.holding import claim_refusal, claim_room, cooldown_refusal, room_for, round_robin
 from leadtui.store.models import AuditEvent, FollowUp, Lead, LeadCollaborator, Pool, User
 from leadtui.store.pools import find_pool
 from leadtui.store.records import BatchResult, Refusal
@@ -251,22 +251,27 @@ def claim_leads(store: Store, lead_ids: Sequence[int]) -> BatchResult:
             pool = pools[pool_id]
             held = held_counts(session, pool, [actor.id])[actor.id] if pool.holding_cap is not None else 0
             today = claimed_today(session, pool, actor.id, now) if pool.daily_claim_limit is not None else 0
-            room, why_full = claim_room(pool, actor.name, held, today)
-            take, over = candidates[:room], candidates[room:]
-            for lead in over:
-                batch.refuse(lead.id, why_full)
-            changed = _update(session, [x.id for x in take],
-                              [Lead.owner_id.is_(None), Lead.status == "pooled", Lead.deleted_at.is_(None)],
-                              {"owner_id": actor.id, "status": "assigned", "assigned_at": now,
-                               "protect_until": protect_until(pool, now)})
-            for lead in take:
-                if lead.id not in changed:
-                    batch.refuse(lead.id, _taken())
-                    continue
-                batch.done.append(lead.id)
-                before = _state(lead, names, pool_names)
-                batch.event(lead, before, {**before, "owner_id": actor.id, "owner": actor.login,
-                                           "status": "assigned"})
+            room = claim_room(pool, held, today)
+            taken, left = 0, candidates
+            # A lead someone else took meanwhile leaves its place to the next one.
+            while left and taken < room:
+                take, left = left[:room - taken], left[room - taken:]
+                changed = _update(session, [x.id for x in take],
+                                  [Lead.owner_id.is_(None), Lead.status == "pooled", Lead.deleted_at.is_(None)],
+                                  {"owner_id": actor.id, "status": "assigned", "assigned_at": now,
+                                   "protect_until": protect_until(pool, now)})
+                for lead in take:
+                    if lead.id not in changed:
+                        batch.refuse(lead.id, _taken())
+                        continue
+                    taken += 1
+                    batch.done.append(lead.id)
+                    before = _state(lead, names, pool_names)
+                    batch.event(lead, before, {**before, "owner_id": actor.id, "owner": actor.login,
+                                               "status": "assigned"})
+            # The refusal states what refused these: the counts with this batch's claims.
+            for lead in left:
+                batch.refuse(lead.id, claim_refusal(pool, actor.name, held + taken, today + taken))
         return batch.finish(session, len(ids))
 
 
@@ -274,9 +279,15 @@ def claim_leads(store: Store, lead_ids: Sequence[int]) -> BatchResult:
 
 
 def assign_leads(store: Store, lead_ids: Sequence[int], to_logins: Sequence[str] = (),
-                 to_pool: str | int | None = None) -> BatchResult:
+                 to_pool: str | int | None = None, seen_pooled: Collection[int] = ()) -> BatchResult:
     """To one or more users round-robin (evenly, skipping anyone at the cap), or to
-    another pool. Pool admins and admins; a manager for their department's leads."""
+    another pool. Pool admins and admins; a manager for their department's leads.
+
+    Assigning a lead that has an owner takes it from them (a reassignment). But the
+    leads in `seen_pooled` are the ones the operator saw without an owner: if one has
+    an owner by now, another operator got it first (two admins assigning the same
+    pooled leads at once), and it is refused as taken, not taken from its new owner.
+    The console and `assign --query/--pool` pass what they listed."""
     if bool(to_logins) == (to_pool is not None):
         raise Invalid("Assign to users or to a pool, one of the two")
     if to_pool is not None:
@@ -284,6 +295,7 @@ def assign_leads(store: Store, lead_ids: Sequence[int], to_logins: Sequence[str]
     actor = store.actor
     batch = _Batch("assign", actor)
     ids = _unique(lead_ids)
+    seen = set(seen_pooled)
     with store.db.write() as session:
         targets = _targets(session, to_logins)
         lock_users(session, [u.id for u in targets])
@@ -302,6 +314,8 @@ def assign_leads(store: Store, lead_ids: Sequence[int], to_logins: Sequence[str]
                                         pool=pools[lead.pool_id].name))
             elif lead.status == "converted":
                 batch.refuse(lead.id, t("converted already"))
+            elif lead.id in seen and lead.owner_id is not None:
+                batch.refuse(lead.id, _taken())  # locked: this is the state it is in
             else:
                 by_pool[lead.pool_id].append(lead)
         for pool_id, candidates in by_pool.items():
@@ -651,3 +665,15 @@ def empty_trash(store: Store) -> int:
                                          "reason": f"in the trash for more than {TRASH_DAYS} days"} for i in ids])
             _purge(session, ids)
         return len(ids)
+
+
+def deleted_times(store: Store, lead_ids: Sequence[int]) -> dict[int, datetime]:
+    """When each of these leads went into the trash (admins: the trash's own list)."""
+    if not store.actor.is_admin:
+        raise Refused("Only an admin may see the trash")
+    found: dict[int, datetime] = {}
+    with store.db.read() as session:
+        for chunk in _chunks(_unique(lead_ids)):
+            found.update(session.execute(select(Lead.id, Lead.deleted_at).where(
+                Lead.id.in_(chunk), Lead.deleted_at.is_not(None))).all())
+    return found

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from leadtui.i18n import t
+from leadtui.i18n import label, t
 from leadtui.store import audit
 from leadtui.store.access import pool_access
 from leadtui.store.errors import Invalid, NotFound, Refused
@@ -93,7 +93,7 @@ def _apply_settings(session: Session, pool: Pool, settings: dict[str, Any]) -> N
                 setattr(pool, key, None)
                 continue
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                raise Invalid("{setting} must be a whole number of 0 or more, not {value}", setting=key,
+                raise Invalid("{setting} must be a whole number of 0 or more, not {value}", setting=label(key),
                               value=value)
             setattr(pool, key, value)
     for key in _FLAGS:
@@ -110,8 +110,8 @@ def _apply_settings(session: Session, pool: Pool, settings: dict[str, Any]) -> N
         reasons = [r.strip() for r in settings["return_reasons"] if r and r.strip()]
         pool.return_reasons = "\n".join(dict.fromkeys(reasons))
     if pool.protect_days and pool.max_protect_days and pool.max_protect_days < pool.protect_days:
-        raise Invalid("max_protect_days ({max}) cannot be below protect_days ({days})",
-                      max=pool.max_protect_days, days=pool.protect_days)
+        raise Invalid("{longest} ({max}) cannot be below {protect} ({days})", longest=label("max_protect_days"),
+                      max=pool.max_protect_days, protect=label("protect_days"), days=pool.protect_days)
 
 
 def _set_members(session: Session, pool: Pool, admins: Sequence[str] | None, members: Sequence[str] | None,

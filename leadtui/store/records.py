@@ -68,7 +68,7 @@ class FollowUpRecord:
 
 @dataclass(frozen=True)
 class AuditRecord:
-    """One audit event; the lead's entity id is in the trail, not here."""
+    """One audit event, and the record it is about (a lead, a customer, a pool…)."""
 
     id: int
     at: datetime
@@ -78,6 +78,8 @@ class AuditRecord:
     after: dict[str, object]
     reason: str
     batch_id: str
+    entity: str = ""
+    entity_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -284,6 +286,16 @@ class RulesReport:
     warned_customers: tuple[int, ...]
     assigned: tuple[tuple[int, str], ...]  # (lead id, login)
     ran: bool = True  # False when another run held the lock at that moment
+    # For admins' reports: the leads' order numbers, the customers' names.
+    order_nos: tuple[tuple[int, str], ...] = ()
+    customer_names: tuple[tuple[int, str], ...] = ()
+
+    def lead_label(self, lead_id: int) -> str:
+        return dict(self.order_nos).get(lead_id) or f"#{lead_id}"
+
+    def customer_label(self, customer_id: int) -> str:
+        name = dict(self.customer_names).get(customer_id)
+        return f"#{customer_id} {name}" if name else f"#{customer_id}"
 
     def summary(self) -> str:
         from leadtui.i18n import t

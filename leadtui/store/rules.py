@@ -178,8 +178,9 @@ def _retry_waiting(session: Session) -> list[tuple[int, int]]:
 # ----------------------------------------------------------------------------- the run
 
 
-def run_all(db: Database) -> RulesReport:
-    """One run of every rule, in one transaction: all of it lands, or none."""
+def run_all(db: Database, names: bool = False) -> RulesReport:
+    """One run of every rule, in one transaction: all of it lands, or none. With
+    `names`, the report also holds the order numbers and customer names involved."""
     now = clock.now()
     batch_id = audit.new_batch_id()
     with db.write() as session:
@@ -189,8 +190,24 @@ def run_all(db: Database) -> RulesReport:
         warned_customers = _warn(session, now, Customer)
         assigned = _retry_waiting(session)
         logins = _logins(session, [user_id for _, user_id in assigned])
+        order_nos: dict[int, str] = {}
+        customer_names: dict[int, str] = {}
+        if names:
+            order_nos = _column_of(session, Lead.order_no, [*recycled_leads, *warned_leads, *(i for i, _ in assigned)])
+            customer_names = _column_of(session, Customer.name, [*recycled_customers, *warned_customers])
     return RulesReport(tuple(recycled_leads), tuple(recycled_customers), tuple(warned_leads),
-                       tuple(warned_customers), tuple((lead_id, logins.get(u, "?")) for lead_id, u in assigned))
+                       tuple(warned_customers), tuple((lead_id, logins.get(u, "?")) for lead_id, u in assigned),
+                       order_nos=tuple(order_nos.items()), customer_names=tuple(customer_names.items()))
+
+
+def _column_of(session: Session, column: Any, ids: list[int]) -> dict[int, str]:
+    """id -> `column` for these ids of the column's table."""
+    table_id = column.class_.id
+    found: dict[int, str] = {}
+    unique = sorted(set(ids))
+    for start in range(0, len(unique), 5000):
+        found.update(session.execute(select(table_id, column).where(table_id.in_(unique[start:start + 5000]))).all())
+    return found
 
 
 def _logins(session: Session, ids: list[int]) -> dict[int, str]:
@@ -203,5 +220,7 @@ def _logins(session: Session, ids: list[int]) -> dict[int, str]:
 
 def run_rules(store: Store) -> RulesReport:
     """Any known user's console or cron job may run the rules: they act for nobody
-    (audit actor empty) and do only what the pools' settings say."""
-    return run_all(store.db)
+    (audit actor empty) and do only what the pools' settings say. The report names
+    the leads and customers (order numbers, names) for admins; others get the ids,
+    as those records need not be theirs to see."""
+    return run_all(store.db, names=store.actor.is_admin)

@@ -70,6 +70,7 @@ class Store:
     restore_leads = pool_actions.restore_leads
     purge_leads = pool_actions.purge_leads
     empty_trash = pool_actions.empty_trash
+    deleted_times = pool_actions.deleted_times
     # customers and public seas (SPEC 4)
     count_customers = customers.count_customers
     list_customers = customers.list_customers
