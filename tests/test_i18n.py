@@ -58,6 +58,8 @@ TEXTUAL_BINDINGS = [
     "Paste text from the clipboard",
     # Select, OptionList, SelectionList, ToggleButton (Checkbox), Button
     "Show menu", "Up", "Down", "First", "Last", "Select", "Toggle option", "Toggle", "Press button",
+    # Tabs (the pool settings dialog's two tabs)
+    "Previous tab", "Next tab",
 ]
 
 

@@ -59,7 +59,17 @@ class CustomerFilterDialog(Dialog):
                 with Vertical():
                     yield Label(t("Source"), markup=False)
                     yield SelectionList(*[(source_label(s), s, s in q.sources) for s in SOURCES], id="sources")
-            yield from _buttons(t("Apply"))
+            yield Static("", id="error", classes="error", markup=False)
+            with Horizontal(classes="buttons"):
+                yield Button(t("Apply"), variant="primary", id="ok")
+                yield Button(t("Clear"), id="clear")
+                yield Button(t("Cancel"), id="cancel")
+
+    @on(Button.Pressed, "#clear")
+    def clear(self) -> None:
+        """Every filter off (the search and the scope stay), as on the lead lists."""
+        self.dismiss(replace(self.query_spec, created_since=None, created_until=None, assigned_since=None,
+                             assigned_until=None, tags=(), tags_match="any", stages=(), sources=()))
 
     def action_ok(self) -> None:
         values = {}
@@ -222,7 +232,9 @@ class NewCustomerDialog(Dialog):
 
     @on(Input.Changed)
     def changed(self) -> None:
-        self.confirmed = None  # what was confirmed was for other values
+        if self.confirmed is not None:  # what was confirmed was for other values
+            self.confirmed = None
+            self.query_one("#similar", Static).update("")
 
     def _values(self) -> dict[str, str]:
         return {key: self.query_one(f"#{key}", Input).value.strip() for key in ("name", "company", "mobile", "email")}
@@ -241,7 +253,8 @@ class NewCustomerDialog(Dialog):
         def similar(check: DuplicateCheck) -> None:
             if check.exact is None and check.similar:
                 self.confirmed = check
-                text = Text(t("Similar customers exist — press Save again to add anyway:") + "\n")
+                self.show_error(t("Similar customers exist — press Save again to add anyway"))
+                text = Text()
                 for s in check.similar:
                     text.append(one_line(f"  #{s.id} {s.name} ({s.score:.0f})") + "\n")
                 self.query_one("#similar", Static).update(text)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from textual.binding import Binding
 from textual.widgets import Static
 
@@ -31,7 +33,8 @@ class CustomerListScreen(RecordListScreen):
         Binding("y", "recycle", "To public sea", id="customers.recycle"),
         Binding("t", "tags", "Tags", id="customers.tags"),
         Binding("N", "new_customer", "New customer", id="customers.new"),
-        Binding("l", "lock", "Lock", show=False, id="customers.lock"),
+        # Not `l`: the table moves the column cursor with it (h / l, as in vim).
+        Binding("K", "lock", "Lock", show=False, id="customers.lock"),
         Binding("L", "unlock", "Unlock", show=False, id="customers.unlock"),
         Binding("b", "blacklist", "Blacklist", show=False, id="customers.blacklist"),
         Binding("d", "delete", "Delete", show=False, id="customers.delete"),
@@ -104,8 +107,13 @@ class CustomerListScreen(RecordListScreen):
 
     def action_department(self) -> None:
         scope = "mine" if self.query_spec.scope == "dept" else "dept"
-        self.table.set_marks(set())
-        self.set_query(scope=scope)
+
+        def allowed(_count: int) -> None:
+            self.table.set_marks(set())
+            self.set_query(scope=scope)
+
+        # The store decides who may widen the list; a refusal shows as a message.
+        self.call_store(self.app.store.count_customers, replace(self.query_spec, scope=scope), done=allowed)
 
     def action_show_blacklist(self) -> None:
         scope = "mine" if self.query_spec.scope == "blacklist" else "blacklist"
@@ -124,7 +132,7 @@ class CustomerListScreen(RecordListScreen):
                 self.sea = sea
                 self.set_query(sea_id=sea.id)
 
-        self.app.push_screen(PoolPicker(self.seas, self.sea.id if self.sea else None), callback=chosen)
+        self.app.push_screen(PoolPicker(self.seas, self.sea.id if self.sea else None, kind="sea"), callback=chosen)
 
     # ------------------------------------------------------------------ dialogs
 
@@ -230,6 +238,7 @@ class CustomerListScreen(RecordListScreen):
 
     def action_merge(self) -> None:
         from leadtui.screens.customer_dialogs import MergeDialog
+        from leadtui.screens.pool_dialogs import ConfirmDialog
 
         ids = sorted(self.table.marks)
         if len(ids) < 2:
@@ -238,9 +247,14 @@ class CustomerListScreen(RecordListScreen):
 
         def rows(found: list[CustomerRow]) -> None:
             def chosen(main: int | None) -> None:
-                if main is not None:
-                    others = [i for i in ids if i != main]
-                    self.call_store(self.app.store.merge_customers, main, others, done=self._merged)
+                if main is None:
+                    return
+                others = [i for i in ids if i != main]
+                name = next((str(r.get("name")) for r in found if r.id == main), "")
+                question = t("Merge into #{id} {name}? {n} customer(s) go to the trash; their contacts, deals, "
+                             "follow-ups and leads move over.", n=len(others), id=main, name=name)
+                self.app.push_screen(ConfirmDialog(question, t("Merge")), callback=lambda yes: yes and self.call_store(
+                    self.app.store.merge_customers, main, others, done=self._merged))
 
             self.app.push_screen(MergeDialog(found), callback=chosen)
 
@@ -256,12 +270,8 @@ class CustomerListScreen(RecordListScreen):
         offered = ACTIONS["sea" if self.screen_kind == "sea" else "mine"]
         every = set().union(*ACTIONS.values())
         if action in every and action not in offered:
-            return False
-        if action == "department" and self.app.store.user.role not in ("manager", "admin"):
-            return False
-        if action in ("lock", "unlock") and self.app.store.user.role not in ("manager", "admin"):
-            return None
-        if self.screen_kind == "sea" and action in ("assign", "delete"):
-            admin = self.app.store.user.role == "admin" or any(s.i_am_admin for s in self.seas)
-            return True if admin else None
+            return False  # not on this screen
+        # Everything else is the store's to allow or refuse (lock as a sales user, D
+        # as anyone but a manager, assign without being the sea's admin): the refusal
+        # names the rule, where a greyed key would only do nothing.
         return True

@@ -184,16 +184,24 @@ class LeadListScreen(RecordListScreen):
         if not ids:
             return
 
+        pooled: list[int] = []
+
         def chosen(answer: tuple[list[str], str | None] | None) -> None:
             if answer is not None:
                 users, pool = answer
-                self.run_batch(self.app.store.assign_leads, ids, users, pool)
+                # Those pooled when the dialog opened: one another operator assigns
+                # meanwhile stays theirs (the report says it was taken).
+                self.run_batch(self.app.store.assign_leads, ids, users, pool, pooled)
 
-        def ask(users: list[UserRecord]) -> None:
+        def ask(found: tuple[list[UserRecord], list[int]]) -> None:
+            users, pooled[:] = found
             others = [p for p in self.pools if self.pool is None or p.id != self.pool.id]
             self.app.push_screen(AssignDialog(len(ids), users, others), callback=chosen)
 
-        self.call_store(self.app.store.list_users, done=ask)
+        store = self.app.store
+        self.call_store(lambda: (store.list_users(),
+                                 store.lead_ids(LeadQuery(screen="all", ids=tuple(ids), statuses=("pooled",)))),
+                        done=ask)
 
     def action_return_leads(self) -> None:
         from leadtui.screens.pool_dialogs import ReturnDialog
@@ -251,7 +259,9 @@ class LeadListScreen(RecordListScreen):
         self.call_store(self.app.store.list_pools, done=ask)
 
     def action_trash(self) -> None:
-        self.app.push_screen(LeadListScreen("trash"))
+        # Only admins see the trash: the store says so, and the refusal shows.
+        self.call_store(self.app.store.count_leads, LeadQuery(screen="trash"),
+                        done=lambda _count: self.app.push_screen(LeadListScreen("trash")))
 
     def action_pick_pool(self) -> None:
         from leadtui.screens.pool_dialogs import PoolPicker
@@ -267,8 +277,6 @@ class LeadListScreen(RecordListScreen):
         every = set().union(*ACTIONS.values())
         if action in every and action not in offered:
             return False  # not on this screen: hidden
-        if action == "trash" and not self.app.store.user.role == "admin":
-            return False
         pool = self.pool
         if pool is not None and action in ("assign", "reclaim", "delete") and not pool.i_am_admin:
             return None  # shown greyed: the store would refuse

@@ -139,17 +139,23 @@ class ReturnDialog(Dialog[tuple[str, str | None] | None]):
 
 
 class PoolPicker(Dialog[PoolRecord | None]):
-    def __init__(self, pools: list[PoolRecord], current: int | None) -> None:
+    """`P`: choose the lead pool (kind "lead") or the public sea (kind "sea")."""
+
+    def __init__(self, pools: list[PoolRecord], current: int | None, kind: str = "lead") -> None:
         super().__init__()
         self.pools = pools
         self.current = current
+        self.kind = kind
 
     def compose(self) -> ComposeResult:
+        sea = self.kind == "sea"
         with Vertical(id="box"):
-            yield Static(t("Choose a pool"), classes="dialog-title", markup=False)
+            yield Static(t("Choose a public sea") if sea else t("Choose a pool"), classes="dialog-title",
+                         markup=False)
             options = []
             for p in self.pools:
-                role = t("pool admin") if p.i_am_admin else t("member") if p.i_am_member else ""
+                admin = t("admin of the sea") if sea else t("pool admin")
+                role = admin if p.i_am_admin else t("member") if p.i_am_member else ""
                 options.append(Option(Text(one_line(f"{p.name}  {role}")), id=str(p.id)))
             yield OptionList(*options, id="pools")
 

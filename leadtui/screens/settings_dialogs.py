@@ -8,7 +8,18 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Checkbox, Input, Label, Select, SelectionList, Static, TextArea
+from textual.widgets import (
+    Button,
+    Checkbox,
+    Input,
+    Label,
+    Select,
+    SelectionList,
+    Static,
+    TabbedContent,
+    TabPane,
+    TextArea,
+)
 
 from leadtui.i18n import label, source_label, t
 from leadtui.safe import one_line
@@ -95,33 +106,36 @@ class PoolDialog(Dialog[PoolRecord | None]):
         depts = sorted({u.department for u in self.users if u.department} | set(p.member_departments if p else ()))
         with Vertical(id="box"):
             yield Static(Text(one_line(self._title())), classes="dialog-title")
-            with VerticalScroll(id="form"):
-                with Horizontal(classes="row"):
-                    yield Label(t("Pool name"), classes="num-label", markup=False)
-                    yield Input(p.name if p else "", id="name")
-                    yield Checkbox(t("Default"), p.is_default if p else False, id="default",
-                                   disabled=bool(p and p.is_default),
-                                   tooltip=t("New leads without a pool go to the default pool"))
-                for pair in (NUMBER_SETTINGS[0:2], NUMBER_SETTINGS[2:4], NUMBER_SETTINGS[4:6]):
+            # Two tabs, so that at 80x24 the people lists get the dialog's whole height
+            # instead of a row at the bottom of one long form.
+            with TabbedContent(id="tabs"):
+                with TabPane(t("Settings"), id="tab-settings"), VerticalScroll(id="form", can_focus=False):
                     with Horizontal(classes="row"):
-                        for key in pair:
-                            value = getattr(p, key) if p else None
-                            yield Label(setting_label(key), classes="num-label", markup=False)
-                            yield Input("" if value is None else str(value), id=f"n-{key}", classes="num",
-                                        placeholder=t("no limit"))
-                yield Static(t("Whole numbers (days, or leads); blank means no limit."), classes="hint",
-                             markup=False)
-                for key in FLAG_SETTINGS:
-                    yield Checkbox(setting_label(key), bool(getattr(p, key)) if p else key == "recycle_own_created",
-                                   id=f"f-{key}")
-                with Horizontal(classes="row"):
-                    yield Label(setting_label("return_to"), classes="num-label", markup=False)
-                    yield Select(self._return_options(), value=self._return_value(), allow_blank=False,
-                                 id="return-to")
-                yield Label(t("Return reasons, one a line (users may also write their own)"), markup=False)
-                yield TextArea("\n".join(p.return_reasons) if p else "", id="reasons", soft_wrap=False,
-                               show_line_numbers=False)
-                with Horizontal(classes="row people"):
+                        yield Label(t("Pool name"), classes="num-label", markup=False)
+                        yield Input(p.name if p else "", id="name")
+                        yield Checkbox(t("Default"), p.is_default if p else False, id="default",
+                                       disabled=bool(p and p.is_default),
+                                       tooltip=t("New leads without a pool go to the default pool"))
+                    for pair in (NUMBER_SETTINGS[0:2], NUMBER_SETTINGS[2:4], NUMBER_SETTINGS[4:6]):
+                        with Horizontal(classes="row"):
+                            for key in pair:
+                                value = getattr(p, key) if p else None
+                                yield Label(setting_label(key), classes="num-label", markup=False)
+                                yield Input("" if value is None else str(value), id=f"n-{key}", classes="num",
+                                            placeholder=t("no limit"))
+                    yield Static(t("Whole numbers (days, or leads); blank means no limit."), classes="hint",
+                                 markup=False)
+                    for key in FLAG_SETTINGS:
+                        yield Checkbox(setting_label(key),
+                                       bool(getattr(p, key)) if p else key == "recycle_own_created", id=f"f-{key}")
+                    with Horizontal(classes="row"):
+                        yield Label(setting_label("return_to"), classes="num-label", markup=False)
+                        yield Select(self._return_options(), value=self._return_value(), allow_blank=False,
+                                     id="return-to")
+                    yield Label(t("Return reasons, one a line (users may also write their own)"), markup=False)
+                    yield TextArea("\n".join(p.return_reasons) if p else "", id="reasons", soft_wrap=False,
+                                   show_line_numbers=False)
+                with TabPane(t("Admins and members"), id="tab-people"), Horizontal(classes="people"):
                     with Vertical():
                         yield Label(setting_label("admins"), markup=False)
                         yield SelectionList(*[_user_option(u, bool(p) and u.login in p.admins)
@@ -164,6 +178,7 @@ class PoolDialog(Dialog[PoolRecord | None]):
         name = self.query_one("#name", Input).value.strip()
         if not name:
             self.show_error(t("A pool needs a name"))
+            self._show_settings()
             self.query_one("#name", Input).focus()
             return
         settings: dict[str, object] = {}
@@ -177,6 +192,7 @@ class PoolDialog(Dialog[PoolRecord | None]):
             if number is not None and number < 0:
                 self.show_error(t("{setting} must be a whole number of 0 or more, not {value}",
                                   setting=setting_label(key), value=one_line(text)))
+                self._show_settings()
                 field.focus()
                 return
             # "" clears the setting in the store (no limit); a new pool has none anyway.
@@ -204,6 +220,10 @@ class PoolDialog(Dialog[PoolRecord | None]):
     def _failed(self, message: str) -> None:
         self.saving = False
         self.show_error(message)
+
+    def _show_settings(self) -> None:
+        """The settings tab, where the field an error names is."""
+        self.query_one("#tabs", TabbedContent).active = "tab-settings"
 
 
 class RuleDialog(Dialog[AssignRuleRecord | None]):
