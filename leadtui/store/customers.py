@@ -16,6 +16,7 @@ from leadtui import clock
 from leadtui.i18n import t
 from leadtui.store import audit
 from leadtui.store.access import Actor, department_member_ids, pool_access
+from leadtui.store.convert import email_norm, mobile_norm
 from leadtui.store.errors import Invalid, NotFound, Refused
 from leadtui.store.fields import CUSTOMER_COLUMNS, CUSTOMER_SEARCH_FIELDS, CUSTOMER_STAGES, FOLLOWUP_KINDS
 from leadtui.store.holding import (
@@ -48,7 +49,6 @@ from leadtui.store.records import (
     DealRecord,
     FollowUpRecord,
 )
-from leadtui.store.convert import email_norm, mobile_norm
 from leadtui.store.search import digits
 
 if TYPE_CHECKING:
