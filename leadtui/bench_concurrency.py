@@ -490,14 +490,17 @@ def table_rows(report: ConcurrencyReport) -> list[list[str]]:
             for f in report.figures.values()]
 
 
+def _rounded_ms(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds * 1000, 2)
+
+
 def as_json(report: ConcurrencyReport) -> dict[str, object]:
     return {
-        "db": "sqlite" if report.url.startswith("sqlite") else report.url.split("@")[-1],
+        "db": "sqlite" if report.url.startswith("sqlite") else report.url.split("@")[-1].split("?")[0],
         "workers": report.workers, "seconds": report.seconds, "elapsed": round(report.elapsed, 2),
         "calls": report.calls, "ops_per_s": round(report.ops_per_s, 1),
         "actions": {f.action: {"calls": f.calls, "done": f.done, "refused": f.refused,
-                               "p50_ms": None if f.percentile(50) is None else round(f.percentile(50) * 1000, 2),  # type: ignore[operator]
-                               "p99_ms": None if f.percentile(99) is None else round(f.percentile(99) * 1000, 2)}  # type: ignore[operator]
+                               "p50_ms": _rounded_ms(f.percentile(50)), "p99_ms": _rounded_ms(f.percentile(99))}
                     for f in report.figures.values()},
         "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail} for c in report.checks],
         "ok": report.ok,

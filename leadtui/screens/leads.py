@@ -65,6 +65,10 @@ class LeadListScreen(RecordListScreen):
     def page(self, query: LeadQuery, offset: int, limit: int) -> list[LeadRow]:
         return self.app.store.list_leads(query, offset, limit, total=self.known_total)
 
+    def live_page(self, query: LeadQuery, offset: int, limit: int, total: int) -> list[LeadRow]:
+        # (screens/live.py) the live refresh has just counted: far pages read from the end need it
+        return self.app.store.list_leads(query, offset, limit, total=total)
+
     def ids(self, query: LeadQuery) -> list[int]:
         return self.app.store.lead_ids(query)
 

@@ -19,7 +19,8 @@ so. The console's own actions refresh themselves (`batch_done`, `on_screen_resum
 the feed sees them too, which costs one more cheap refresh, never a wrong one.
 
 This mixin only relies on the list's paging contract: `count(query)`,
-`page(query, offset, limit)`, `ids(query)` with `query.ids`, and the table's
+`page(query, offset, limit)` (or `live_page`, which also gets the fresh count),
+`ids(query)` with `query.ids`, `status.shown` (None while a reload counts), and the table's
 `reset(total, keep_cursor=True)`, `supply(generation, page, rows)`, `generation`,
 `PAGE_SIZE`, `marks`, `set_marks`. The paging flow of record_list.py (`reload`,
 `fetch_page`) can change under it as long as those hold.
@@ -133,7 +134,8 @@ class LiveRefresh:
             if changes:
                 size = self.table.PAGE_SIZE
                 found.total = self.count(look.query)
-                found.pages = {n: self.page(look.query, n * size, size) for n in look.pages if n * size < found.total}
+                found.pages = {n: self.live_page(look.query, n * size, size, found.total)
+                               for n in look.pages if n * size < found.total}
                 found.unmark = self._live_lost_marks(look, changes, store.user.id)
                 found.unread = store.unread_count()
         except StoreError as exc:
@@ -143,6 +145,11 @@ class LiveRefresh:
                                                       error=str(getattr(exc, "orig", None) or exc)))
         else:
             app.call_from_thread(self._live_apply, found)
+
+    def live_page(self, query: Any, offset: int, limit: int, total: int) -> list[Any]:
+        """One page as `page()` reads it, for a list just counted at `total` (a list
+        whose far pages are read from the end, knowing the length, passes it on)."""
+        return self.page(query, offset, limit)
 
     def _live_lost_marks(self, look: _Look, changes: Changes, me: int) -> set[int]:
         """The marks that someone else took or that left the list."""
