@@ -125,7 +125,6 @@ class Store:
                 self._feed.close()
                 self._feed = None
 
-    def unread_count(self) -> int:
     def warm_search(self) -> None:
         """Load what the typo search keeps in memory (see store/search.py)."""
         from leadtui.store import search
@@ -133,6 +132,7 @@ class Store:
         with self.db.read() as session:
             search.warm(session)
 
+    def unread_count(self) -> int:
         with self.db.read() as session:
             return session.scalar(select(func.count()).select_from(Notification).where(
                 Notification.user_id == self.actor.id, Notification.read_at.is_(None))) or 0
