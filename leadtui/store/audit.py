@@ -38,7 +38,8 @@ def record_many(session: Session, rows: list[dict[str, object]]) -> None:
     if not rows:
         return
     at = clock.now()
-    session.execute(insert(AuditEvent), [
+    # The table, not the class: the ORM's bulk path costs a third more per row.
+    session.execute(insert(AuditEvent.__table__), [
         {"at": at, "actor_id": r.get("actor_id"), "action": r["action"], "entity": r["entity"],
          "entity_id": r["entity_id"], "before": _json(r.get("before")), "after": _json(r.get("after")),  # type: ignore[arg-type]
          "reason": r.get("reason", ""), "batch_id": r.get("batch_id", ""), "pool_id": r.get("pool_id")}

@@ -69,6 +69,7 @@ IMPORT_FIELDS: tuple[str, ...] = (*SEARCH_FIELDS, "source", "message", "submitte
 REASON_HEADER = "reason"
 _MAY_MERGE = {"admin", "pool_admin", "owner", "manager"}  # who may edit a lead (store/lead_edit.py)
 _LIMITS = {c.name: c.type.length for c in Lead.__table__.columns if getattr(c.type, "length", None)}
+_OWN_CHECKS = frozenset({"submitted_at", "source"})  # parsed below, not stored as text
 
 # ----------------------------------------------------------------------------- headers
 
@@ -258,6 +259,7 @@ class Row:
     problems: list[str] = field(default_factory=list)
     outcome: str = "new"  # new | merge | skip | reject
     target: int | None = None  # the existing lead a merge goes into
+    keys: list[tuple[str, str]] | None = None  # what makes it a duplicate (see _keys)
 
     @property
     def reason(self) -> str:
@@ -266,12 +268,15 @@ class Row:
 
 def check_row(row: Row, raw: dict[str, object], default_source: str) -> None:
     """Fill `row.fields` from the raw values by field, or `row.problems` with why not."""
-    values = {name: cell_text(value) for name, value in raw.items()}
+    values: dict[str, str] = {}
     out: dict[str, object] = {}
     problems = row.problems
-    for name in IMPORT_FIELDS:
-        value = values.get(name, "")
-        if not value or name in ("submitted_at", "source"):
+    for name, cell in raw.items():  # one pass: this runs 100,000 times in a big import
+        value = cell_text(cell)
+        if not value:
+            continue
+        values[name] = value
+        if name in _OWN_CHECKS:
             continue
         limit = _LIMITS.get(name)
         if limit and len(value) > limit:
@@ -340,6 +345,8 @@ _KEY_WORDS = {"order_no": "order number", "mobile": "mobile", "email": "email"}
 
 
 def _keys(row: Row) -> list[tuple[str, str]]:
+    if row.keys is not None:
+        return row.keys
     keys = []
     if row.fields.get("order_no"):
         keys.append(("order_no", str(row.fields["order_no"])))
@@ -347,6 +354,7 @@ def _keys(row: Row) -> list[tuple[str, str]]:
         keys.append(("mobile", str(row.fields["mobile"])))
     if row.fields.get("email"):
         keys.append(("email", email_key(str(row.fields["email"]))))
+    row.keys = keys
     return keys
 
 
