@@ -391,6 +391,8 @@ def test_new_databases_are_versioned_and_up_to_date(db: Database, cli_env: None,
 
 
 def test_an_empty_database_says_so(empty_sqlite: Database, cli_env: None) -> None:
+    with empty_sqlite.engine.connect():  # the file exists, empty (a missing one is refused, nothing made)
+        pass
     status = json.loads(run("db", "status", "--json", "--db", path_of(empty_sqlite)).stdout)
     assert (status["empty"], status["current"], status["needs_upgrade"]) == (True, None, False)
 

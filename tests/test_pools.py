@@ -727,9 +727,9 @@ def test_pool_settings_are_checked(db: Database) -> None:
     pools_before = count_rows(db, Pool)
     with pytest.raises(Invalid, match=r"Max protect days \(5\) cannot be below Protect days \(10\)"):
         boss.add_pool("West", protect_days=10, max_protect_days=5)
-    with pytest.raises(Invalid, match="holding_cap must be a whole number of 0 or more, not -1"):
+    with pytest.raises(Invalid, match="Holding cap must be a whole number of 0 or more, not -1"):
         boss.add_pool("West", holding_cap=-1)
-    with pytest.raises(Invalid, match="cooldown_days"):
+    with pytest.raises(Invalid, match="Cooldown days must be"):
         boss.add_pool("West", cooldown_days=-3)
     with pytest.raises(Refused, match="A pool named East exists already"):
         boss.add_pool("East")
@@ -928,7 +928,7 @@ def test_a_number_setting_is_cleared_with_an_empty_string(db: Database) -> None:
     cleared = boss.set_pool("East", holding_cap="", max_protect_days=" ", cooldown_days=3)
     assert (cleared.holding_cap, cleared.max_protect_days, cleared.cooldown_days) == (None, None, 3)
     assert boss.show_pool("East").holding_cap is None
-    with pytest.raises(Invalid, match="holding_cap must be a whole number of 0 or more, not x"):
+    with pytest.raises(Invalid, match="Holding cap must be a whole number of 0 or more, not x"):
         boss.set_pool("East", holding_cap="x")
     last = max(events_of(db, "pool", "settings"), key=lambda e: e.id)
     assert json.loads(last.after)["holding_cap"] is None
