@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from leadtui import config
+from leadtui import config, safe
 from leadtui.cli import AsOpt, DbOpt, JsonOpt, app, bench_app, err, fail, guarded, open_store, out, print_json, \
     print_table
 from leadtui.i18n import t
@@ -37,11 +37,12 @@ def _progress(as_json: bool):  # noqa: ANN202
 
 
 def _say_out(text: str) -> None:
-    out.print(Text(text), soft_wrap=True)
+    # Reasons quote the file's values: shown as text, control characters made visible.
+    out.print(Text(safe.multi_line(text)), soft_wrap=True)
 
 
 def _say_err(text: str) -> None:
-    err.print(Text(text), soft_wrap=True)
+    err.print(Text(safe.multi_line(text)), soft_wrap=True)
 
 
 def _report(result, as_json: bool) -> None:  # noqa: ANN001

@@ -345,6 +345,9 @@ def test_cli_ingest_from_standard_input_in_chinese(cli_db: str) -> None:
     assert "导入 1" in result.stdout and "第 2 行：不是 JSON" in result.stderr
     result = runner.invoke(cli.app, ["ingest", "--db", cli_db, "--json"], input="oops\n")
     assert result.exit_code == 1 and json.loads(result.stdout)["rejected"] == 1
+    result = runner.invoke(cli.app, ["ingest", "--db", cli_db, "--dry-run"],
+                           input='{"contact": "x", "mobile": "1\\u001b]0;owned\\u0007"}\n')
+    assert "\x1b" not in result.stderr and "␛]0;owned" in result.stderr  # the terminal is not retitled
 
 
 def test_the_sample_files_in_data(sqlite_db: Database, tmp_path: Path) -> None:

@@ -39,7 +39,7 @@ async def open_import(pilot) -> ImportDialog:  # noqa: ANN001
 async def test_check_then_import_from_the_pool_screen(sqlite_db, tmp_path: Path) -> None:  # noqa: ANN001
     make_user(sqlite_db, "boss", "admin", name="Boss")
     make_pool(sqlite_db, "Main", is_default=True)
-    east = make_pool(sqlite_db, "East")
+    east = make_pool(sqlite_db, "East [/]")  # a name that is not markup
     make_lead(sqlite_db, east, contact="Already here")
     path = write(tmp_path / "new.csv", ROWS)
     app = LeadApp(store_for(sqlite_db, "boss"))
@@ -47,10 +47,11 @@ async def test_check_then_import_from_the_pool_screen(sqlite_db, tmp_path: Path)
         await settle(pilot)
         await pilot.press("3")  # the Pool screen: its pool is first in the dialog
         await settle(pilot)
-        app.screen.use_pool(next(p for p in app.screen.pools if p.name == "East"))  # type: ignore[attr-defined]
+        app.screen.use_pool(next(p for p in app.screen.pools if p.name == "East [/]"))  # type: ignore[attr-defined]
         await settle(pilot)
         dialog = await open_import(pilot)
         assert dialog.query_one("#pool", Select).value == east
+        assert "East [/]" in "\n".join(screen_lines(app))
         dialog.query_one("#path", Input).value = str(path)[:-4]
         await pilot.press(".", "c", "s", "v")  # typed, as a person would end it
         assert dialog.query_one("#rejects", Input).value == str(tmp_path / "new.rejects.csv")

@@ -57,7 +57,7 @@ class ImportDialog(Dialog[ImportResult | None]):
                 yield Input(self.start_path, id="path", placeholder=t("path of an .xlsx or .csv file"))
             with Horizontal(classes="row"):
                 yield Label(t("Pool"), classes="field-label", markup=False)
-                yield Select([(one_line(p.name), p.id) for p in self.pools], value=self.chosen or Select.BLANK,
+                yield Select([(Text(one_line(p.name)), p.id) for p in self.pools], value=self.chosen or Select.BLANK,
                              allow_blank=not self.pools, id="pool")
             with Horizontal(classes="row"):
                 yield Label(t("Source"), classes="field-label", markup=False)
