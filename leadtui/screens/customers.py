@@ -94,7 +94,8 @@ class CustomerListScreen(RecordListScreen):
         return t(", ").join(parts)
 
     def on_mount(self) -> None:
-        super().on_mount()
+        # Textual calls RecordListScreen.on_mount too (each class's handler in the
+        # MRO): calling super() here would load the list twice.
         self.call_store(self.app.store.list_seas, done=self._seas_loaded)
 
     def _seas_loaded(self, seas: list[PoolRecord]) -> None:

@@ -90,7 +90,8 @@ class LeadListScreen(RecordListScreen):
         return [title]
 
     def on_mount(self) -> None:
-        super().on_mount()
+        # Textual calls RecordListScreen.on_mount too (each class's handler in the
+        # MRO): calling super() here would load the list twice.
         self.call_store(self.app.store.list_pools, done=self._pools_loaded)
 
     def _pools_loaded(self, pools: list[PoolRecord]) -> None:

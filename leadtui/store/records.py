@@ -199,10 +199,10 @@ class CustomerRow:
     matched_field: str | None = None
 
     def get(self, key: str) -> object:
-        return self.values.get(key)
-
         if key == "matched":
             return self.matched_field
+        return self.values.get(key)
+
 
 @dataclass(frozen=True)
 class ContactRecord:

@@ -42,7 +42,7 @@ SEG_BITS = 16
 SEG_MASK = (1 << SEG_BITS) - 1
 SEP = 0x1F  # store/search.py's separator
 _QUAD = 1 << 42  # digit quadruples are coded above every character pair
-_PG_LOCK = 0x1EAD5EA  # pg_advisory_xact_lock key of the index writers
+_PG_LOCK = 0x1EAD5EA  # pg_advisory_xact_lock key of the index writers (an int4)
 _IN_CHUNK = 500  # grams per lookup statement (SQLite's bound-parameter limit)
 
 postings = SearchPosting.__table__
@@ -137,7 +137,9 @@ def _by_segment(items: Sequence[tuple[int, str]]) -> Iterable[tuple[np.ndarray, 
 def _lock(conn: Connection | Session) -> None:
     bind = conn.get_bind() if isinstance(conn, Session) else conn
     if bind.dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK})
+        # One lock per schema: the leadtui of another schema on the same server (a test
+        # run, a second team) has an index of its own and need not wait.
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k, hashtext(current_schema()))"), {"k": _PG_LOCK})
 
 
 def _driver_many(conn: Connection | Session, sql: str, rows: list[tuple[object, ...]]) -> None:
