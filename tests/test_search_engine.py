@@ -121,6 +121,9 @@ def test_exact_hits_equal_a_brute_force_scan_whatever_the_path(db, path, leads, 
         session.execute(delete(Lead))
         ids = intake.add_leads(session, leads, auto_assign=False)
     current = {lead_id: dict(fields) for lead_id, fields in zip(ids, leads)}
+    with db.read() as session:  # the order numbers intake made are searched too (L20261122-000013 holds 0013)
+        for lead_id, order_no in session.execute(select(Lead.id, Lead.order_no)):
+            current[lead_id]["order_no"] = order_no
     for index, fields in edits:
         lead_id = ids[index % len(ids)]
         changes = {k: v for k, v in fields.items() if k in ("contact", "mobile", "email", "company")}
