@@ -139,8 +139,10 @@ def make_queries(db: Database, seed: int = 7) -> tuple[dict[str, list[str]], dic
     with db.read() as session:
         top = session.scalar(select(func.max(Lead.id))) or 0
         sample_ids = sorted(rng.sample(range(1, top + 1), min(top, 4000)))
+        # Leads All Leads shows (where the queries run): a typo's lead must be findable there.
         rows = session.execute(select(Lead.id, Lead.contact, Lead.mobile, Lead.email, Lead.company, Lead.wechat)
-                               .where(Lead.id.in_(sample_ids))).all()
+                               .where(Lead.id.in_(sample_ids), Lead.status != "converted",
+                                      Lead.deleted_at.is_(None))).all()
     rng.shuffle(rows)
     queries: dict[str, list[str]] = {c: [] for c in CLASSES}
     intended: dict[str, int] = {}

@@ -81,6 +81,8 @@ def search(
                 lines = (sys.stdin if queries_file == "-" else open(queries_file, encoding="utf-8")).read()
             except (OSError, UnicodeDecodeError) as exc:
                 fail(t("Cannot read {path}: {error}", path=queries_file, error=str(exc)), 2, True)
+            if engine == "leadtui":
+                store.warm_search()  # start-up, as a console does it: not the first typo's time
             for text in lines.splitlines():
                 if not text.strip():
                     continue

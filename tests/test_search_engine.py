@@ -45,7 +45,7 @@ def test_numpy_grams_equal_the_query_grams_of_every_part() -> None:
     ids = np.arange(70_000, 70_000 + len(texts), dtype=np.int64)  # one segment, not the first
     got: dict[int, set[int]] = {}
     for seg, gram, offsets in search_index._segment_postings(ids, texts):
-        for offset in offsets.tolist():
+        for offset in np.frombuffer(offsets, dtype="<u2").tolist():
             got.setdefault(gram, set()).add((seg << search_index.SEG_BITS) | offset)
     want: dict[int, set[int]] = {}
     for lead_id, text in zip(ids.tolist(), texts):

@@ -16,7 +16,7 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from leadtui import clock
-from leadtui.store import audit, search_index
+from leadtui.store import audit, bulk, search_index
 from leadtui.store.assign_rules import apply_rules
 from leadtui.store.errors import Invalid
 from leadtui.store.fields import LEAD_EDITABLE_FIELDS, SEARCH_FIELDS, SOURCES
@@ -122,7 +122,7 @@ def add_leads(session: Session, rows: Sequence[Mapping[str, object]], *, pool_id
         chunk = values[start:start + _CHUNK]
         # A plain executemany, then the ids by order number: on SQLite an INSERT ...
         # RETURNING that keeps the rows' order runs one statement per row.
-        session.execute(insert(table), chunk)
+        bulk.insert_many(session, table, chunk)
         numbers = [str(v["order_no"]) for v in chunk]
         id_of = dict(session.execute(select(table.c.order_no, table.c.id).where(table.c.order_no.in_(numbers))).all())
         ids.extend(id_of[n] for n in numbers)

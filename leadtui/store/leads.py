@@ -144,6 +144,7 @@ def _row_select() -> Select[Any]:
 FUZZY_BELOW = 100
 _FUZZY_PER_CORRECTION = 50
 _FUZZY_MAX = 200
+_FRUITFUL_ENOUGH = 3
 
 
 class _Keyword:
@@ -176,13 +177,19 @@ class _Keyword:
             return []
         if self._forgiving is None:
             best: dict[int, tuple[int, datetime, str]] = {}
+            fruitful = 0
             for corrected, score in corrections(self.session, self.text, exact_hits):
+                # The likeliest corrections first; three that find leads are plenty.
+                if fruitful >= _FRUITFUL_ENOUGH or len(best) >= _FUZZY_MAX:
+                    break
                 found = plan(self.session, corrected, self.grams)
                 assert found is not None
                 stmt = (select(Lead.id, Lead.submitted_at).where(*self.base, found.clause(walk=True),
                                                                   not_(self.exact))
                         .order_by(Lead.submitted_at.desc(), Lead.id.desc()).limit(_FUZZY_PER_CORRECTION))
-                for lead_id, submitted in self.session.execute(stmt):
+                hits = self.session.execute(stmt).all()
+                fruitful += bool(hits)
+                for lead_id, submitted in hits:
                     if lead_id not in best or best[lead_id][0] < score:
                         best[lead_id] = (score, submitted, corrected)
             ranked = sorted(best.items(), key=lambda kv: (-kv[1][0], -kv[1][1].timestamp(), -kv[0]))

@@ -219,7 +219,7 @@ class Lead(Base):
 
 
 class SearchPosting(Base):
-    """The search index (store/search_index.py): the leads of one segment (65,536
+    """The search index (store/search_index.py): the leads of one segment (16,384
     consecutive ids) that may hold a gram, as sorted little-endian uint16 offsets."""
 
     __tablename__ = "search_postings"

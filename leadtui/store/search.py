@@ -267,7 +267,7 @@ def _find_digits(value: str, d: str) -> tuple[int, int] | None:
 # ----------------------------------------------------------------------------- typos
 
 _WORD = search_index.WORD
-MAX_CORRECTIONS = 6
+MAX_CORRECTIONS = 12
 
 
 @dataclass
@@ -329,14 +329,17 @@ def corrections(session: Session, query: str, exact_hits: int) -> list[tuple[str
     unknown = [s for s in spans if q[s[0]:s[1]] not in words.known]
     if exact_hits and not unknown:
         return []
-    scored: dict[str, int] = {}
+    best: dict[str, tuple[int, int]] = {}  # corrected keyword -> (edits, score)
     for start, end in unknown or spans:
         word = q[start:end]
         edits = 1 if len(word) <= 5 or not word.isascii() else 2
-        for term, _dist in words.near(word, edits):
+        for term, dist in words.near(word, edits):
             if term == word:
                 continue
             score = min(99, round(JaroWinkler.normalized_similarity(word, term) * 100))
             corrected = q[:start] + term + q[end:]
-            scored[corrected] = max(score, scored.get(corrected, 0))
-    return sorted(scored.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_CORRECTIONS]
+            if corrected not in best or (dist, -score) < (best[corrected][0], -best[corrected][1]):
+                best[corrected] = (dist, score)
+    # Fewer edits first (one slip is likelier than two), then the closer by Jaro-Winkler.
+    ranked = sorted(best.items(), key=lambda kv: (kv[1][0], -kv[1][1], kv[0]))
+    return [(corrected, score) for corrected, (_, score) in ranked[:MAX_CORRECTIONS]]

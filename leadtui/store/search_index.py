@@ -12,10 +12,12 @@ the list query then checks each candidate with the same LIKE as before
 (store/search.py), so the index only ever narrows, never decides.
 
 Storage: table `search_postings`, one row per (gram, segment) where a segment is
-65,536 consecutive lead ids; `ids` holds the sorted offsets in the segment as
+16,384 consecutive lead ids; `ids` holds the sorted offsets in the segment as
 little-endian uint16, `n` their number. A gram's whole posting list is at most one
-row per segment (16 rows at a million leads); new leads only touch the newest
-segment's rows. The index is a superset on purpose: an edit adds the lead's new
+row per segment (62 rows at a million leads); new leads only touch the newest
+segment's rows, and a segment that small keeps those rows small to rewrite (with
+65,536 ids a batch of new leads rewrote four times the bytes: 7,800 leads a second
+against 9,200). The index is a superset on purpose: an edit adds the lead's new
 grams and leaves the old ones (the LIKE check drops the stale candidates), a delete
 or purge leaves them too. `rebuild` starts afresh (`leadtui db reindex`).
 
@@ -29,16 +31,18 @@ a minute of pure-Python loops, and intake keeps its pace.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
-from sqlalchemy import Connection, delete, func, insert, select, text
+from sqlalchemy import Connection, delete, func, select, text
 from sqlalchemy.orm import Session
 
+from leadtui.store.fields import NUMBER_FIELDS, SEARCH_FIELDS
 from leadtui.store.models import Lead, SearchPosting, SearchTerm
 
-SEG_BITS = 16
+SEG_BITS = 14
 SEG_MASK = (1 << SEG_BITS) - 1
 SEP = 0x1F  # store/search.py's separator
 _QUAD = 1 << 42  # digit quadruples are coded above every character pair
@@ -102,8 +106,9 @@ def _sorted_unique(keys: np.ndarray) -> np.ndarray:
 _CUT = 16_384  # leads cut at a time: keeps the temporary arrays small
 
 
-def _segment_postings(ids: np.ndarray, texts: Sequence[str]) -> Iterable[tuple[int, int, np.ndarray]]:
-    """(segment, gram, sorted unique uint16 offsets) of leads `ids` (all in one segment)."""
+def _segment_postings(ids: np.ndarray, texts: Sequence[str]) -> Iterable[tuple[int, int, bytes]]:
+    """(segment, gram, sorted unique offsets as little-endian uint16 bytes) of leads
+    `ids` (all in one segment)."""
     parts = []
     for i in range(0, len(texts), _CUT):
         owner, codes = _codes(texts[i:i + _CUT])
@@ -112,13 +117,13 @@ def _segment_postings(ids: np.ndarray, texts: Sequence[str]) -> Iterable[tuple[i
     if not len(keys):
         return
     grams = keys >> SEG_BITS
-    offsets = (keys & SEG_MASK).astype("<u2")
+    blob = (keys & SEG_MASK).astype("<u2").tobytes()
     starts = np.flatnonzero(grams[1:] != grams[:-1]) + 1
     seg = int(ids[0]) >> SEG_BITS
-    bounds = np.concatenate(([0], starts, [len(keys)])).tolist()
-    gram_list = grams[bounds[:-1]].tolist()
+    bounds = (np.concatenate(([0], starts, [len(keys)])) * 2).tolist()  # byte offsets
+    gram_list = grams[np.concatenate(([0], starts))].tolist()
     for i, gram in enumerate(gram_list):
-        yield seg, gram, offsets[bounds[i]:bounds[i + 1]]
+        yield seg, gram, blob[bounds[i]:bounds[i + 1]]
 
 
 def _by_segment(items: Sequence[tuple[int, str]]) -> Iterable[tuple[np.ndarray, list[str]]]:
@@ -142,9 +147,38 @@ def _lock(conn: Connection | Session) -> None:
         conn.execute(text("SELECT pg_advisory_xact_lock(:k, hashtext(current_schema()))"), {"k": _PG_LOCK})
 
 
+def _segment_rows(conn: Connection | Session, seg: int, grams: list[int]) -> dict[int, bytes]:
+    """gram -> ids of one segment's rows for these grams, in one statement (the grams as
+    one JSON / array parameter: a batch of new leads touches tens of thousands)."""
+    connection = conn.connection() if isinstance(conn, Session) else conn
+    if connection.dialect.name == "postgresql":
+        sql = "SELECT gram, ids FROM search_postings WHERE seg = %s AND gram = ANY(%s)"
+        params: tuple[object, ...] = (seg, grams)
+    else:
+        sql = "SELECT gram, ids FROM search_postings WHERE seg = ? AND gram IN (SELECT value FROM json_each(?))"
+        params = (seg, json.dumps(grams))
+    return {int(g): bytes(b) for g, b in _fetch_all(conn, sql, params)}
+
+
+def _fetch_all(conn: Connection | Session, sql: str, params: tuple[object, ...]) -> list[tuple[object, ...]]:
+    """Rows through the driver's own cursor, in the caller's transaction: SQLAlchemy's
+    row objects would cost more than the query (`?` placeholders)."""
+    connection = conn.connection() if isinstance(conn, Session) else conn
+    if connection.dialect.paramstyle in ("format", "pyformat"):
+        sql = sql.replace("?", "%s")
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
 def _driver_many(conn: Connection | Session, sql: str, rows: list[tuple[object, ...]]) -> None:
     """executemany on the DBAPI cursor of the caller's transaction (`?` placeholders,
     turned into the driver's own)."""
+    if not rows:
+        return  # (an empty list would run the statement once, without parameters)
     connection = conn.connection() if isinstance(conn, Session) else conn
     if connection.dialect.paramstyle in ("format", "pyformat"):
         sql = sql.replace("?", "%s")
@@ -162,22 +196,17 @@ def index_leads(conn: Connection | Session, items: Sequence[tuple[int, str]]) ->
         if not fresh:
             continue
         seg = next(iter(fresh))[0]
-        old: dict[int, bytes] = {}
-        grams = [g for _, g in fresh]
-        for i in range(0, len(grams), _IN_CHUNK):
-            chunk = grams[i:i + _IN_CHUNK]
-            old.update(conn.execute(select(postings.c.gram, postings.c.ids).where(
-                postings.c.seg == seg, postings.c.gram.in_(chunk))).all())
+        old = _segment_rows(conn, seg, [g for _, g in fresh])
         inserts, updates = [], []
         for (_, gram), offs in fresh.items():
             before = old.get(gram)
             if before is None:
-                inserts.append((gram, seg, len(offs), offs.tobytes()))
+                inserts.append((gram, seg, len(offs) // 2, offs))
                 continue
-            if int.from_bytes(before[-2:], "little") < int(offs[0]):  # new leads: they come last
-                updates.append(((len(before) + offs.nbytes) // 2, before + offs.tobytes(), gram, seg))
+            if before[-2:][::-1] < offs[1::-1]:  # new leads: they come last (big-endian compare)
+                updates.append(((len(before) + len(offs)) // 2, before + offs, gram, seg))
                 continue
-            merged = np.union1d(np.frombuffer(before, dtype="<u2"), offs).astype("<u2")
+            merged = np.union1d(np.frombuffer(before, dtype="<u2"), np.frombuffer(offs, dtype="<u2")).astype("<u2")
             if len(merged) * 2 != len(before):
                 updates.append((len(merged), merged.tobytes(), gram, seg))
         # Straight to the driver: SQLAlchemy's per-row parameter handling would cost more
@@ -191,32 +220,62 @@ def index_leads(conn: Connection | Session, items: Sequence[tuple[int, str]]) ->
 
 def words(text: str) -> list[str]:
     """The words of a text the typo search knows (see WORD)."""
-    return [w for w in WORD.findall(text) if len(w) <= (4 if "\u3400" <= w[0] <= "\ufaff" else MAX_TERM)]
+    return [w for w in WORD.findall(text) if _is_word(w)]
+
+
+def _is_word(w: str) -> bool:
+    return len(w) <= (4 if "\u3400" <= w[0] <= "\ufaff" else MAX_TERM)
+
+
+# The parts of a search_text that hold words (split at the separator, 0 is empty):
+# the text fields, not the order number, the number fields or their digits.
+_WORD_PARTS = [i + 1 for i, name in enumerate(SEARCH_FIELDS) if name not in NUMBER_FIELDS]
 
 
 def _words(texts: Iterable[str]) -> set[str]:
-    found: set[str] = set()
-    for value in texts:
-        found.update(words(value or ""))
-    return found
+    """The words of many leads' search_text: each distinct field value read once (a
+    company, a job title, a website repeat across thousands of leads)."""
+    values: set[str] = set()
+    for text in texts:
+        parts = (text or "").split("\x1f")
+        if len(parts) > _WORD_PARTS[-1]:
+            values.update([parts[i] for i in _WORD_PARTS])
+        else:  # not a search_text (a bare value)
+            values.add(text or "")
+    return {w for w in set(WORD.findall("\x1f".join(values))) if _is_word(w)}
 
 
 def add_terms(conn: Connection | Session, texts: Iterable[str]) -> None:
     """Record the words the typo search may correct a query to (new ones only)."""
-    words = sorted(_words(texts))
-    known: set[str] = set()
-    for i in range(0, len(words), _IN_CHUNK):
-        chunk = words[i:i + _IN_CHUNK]
-        known.update(conn.execute(select(terms_table.c.term).where(terms_table.c.term.in_(chunk))).scalars())
-    new = [{"term": w} for w in words if w not in known]
-    if new:
-        conn.execute(insert(terms_table), new)
+    found = sorted(_words(texts))
+    if not found:
+        return
+    connection = conn.connection() if isinstance(conn, Session) else conn
+    if connection.dialect.name == "postgresql":
+        sql = "INSERT INTO search_terms (term) VALUES (%s) ON CONFLICT (term) DO NOTHING"
+    else:
+        sql = "INSERT OR IGNORE INTO search_terms (term) VALUES (?)"
+    connection.exec_driver_sql(sql, [(w,) for w in found])
 
 
 def rebuild(conn: Connection | Session, progress: Callable[[int, int], None] | None = None) -> int:
     """Index every lead afresh (the demo, the migration, `leadtui db reindex`); returns
     the number of postings rows. Bulk: one segment of leads at a time."""
     _lock(conn)
+    connection = conn.connection() if isinstance(conn, Session) else conn
+    if connection.dialect.name == "sqlite":
+        # A page cache that holds the index being written (SQLite's default is 2 MiB:
+        # a million leads' postings would be written from disk over and over).
+        cache = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+        connection.exec_driver_sql("PRAGMA cache_size=-262144")
+    try:
+        return _rebuild(conn, progress)
+    finally:
+        if connection.dialect.name == "sqlite":
+            connection.exec_driver_sql(f"PRAGMA cache_size={int(cache)}")
+
+
+def _rebuild(conn: Connection | Session, progress: Callable[[int, int], None] | None) -> int:
     conn.execute(delete(postings))
     conn.execute(delete(terms_table))
     top = conn.execute(select(func.max(Lead.id))).scalar() or 0
@@ -224,23 +283,18 @@ def rebuild(conn: Connection | Session, progress: Callable[[int, int], None] | N
     words: set[str] = set()
     for seg in range((top >> SEG_BITS) + 1):
         lo, hi = seg << SEG_BITS, ((seg + 1) << SEG_BITS) - 1
-        batch = conn.execute(select(Lead.id, Lead.search_text).where(Lead.id.between(lo, hi))
-                             .order_by(Lead.id)).all()
+        batch = _fetch_all(conn, "SELECT id, search_text FROM leads WHERE id BETWEEN ? AND ? ORDER BY id", (lo, hi))
         if not batch:
             continue
         ids = np.fromiter((i for i, _ in batch), dtype=np.int64, count=len(batch))
         texts = [t or "" for _, t in batch]
-        out = [{"gram": gram, "seg": s, "n": len(offs), "ids": offs.tobytes()}
-               for s, gram, offs in _segment_postings(ids, texts)]
-        for i in range(0, len(out), 20_000):
-            conn.execute(insert(postings), out[i:i + 20_000])
+        out = [(gram, s, len(offs) // 2, offs) for s, gram, offs in _segment_postings(ids, texts)]
+        _driver_many(conn, "INSERT INTO search_postings (gram, seg, n, ids) VALUES (?, ?, ?, ?)", out)
         rows += len(out)
         words |= _words(texts)
         if progress is not None:
             progress(min(hi, top), top)
-    ordered = sorted(words)
-    for i in range(0, len(ordered), 20_000):
-        conn.execute(insert(terms_table), [{"term": w} for w in ordered[i:i + 20_000]])
+    _driver_many(conn, "INSERT INTO search_terms (term) VALUES (?)", [(w,) for w in sorted(words)])
     return rows
 
 
