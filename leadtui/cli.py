@@ -194,12 +194,13 @@ def print_table(columns: list[str], rows: list[list[Any]], keep: tuple[int, ...]
         return 2 * (len(indexes) - 1) + sum(natural[i] if fixed[i] else min(natural[i], readable)
                                             for i in indexes)
 
+    width = _width()
     for i in drop:
-        if least(shown) <= out.width:
+        if least(shown) <= width:
             break
         shown.remove(i)
     flexible = [i for i in shown if not fixed[i]]
-    room = out.width - 2 * (len(shown) - 1) - sum(natural[i] for i in shown if fixed[i])
+    room = width - 2 * (len(shown) - 1) - sum(natural[i] for i in shown if fixed[i])
     given = dict(zip(flexible, _shares([natural[i] for i in flexible], room)))
     table = Table(show_edge=False, pad_edge=False, box=None, header_style="bold")
     for i in shown:
@@ -213,6 +214,15 @@ def print_table(columns: list[str], rows: list[list[Any]], keep: tuple[int, ...]
     for row in cells:
         table.add_row(*(row[i] for i in shown))
     out.print(table)
+
+
+def _width() -> int:
+    """The terminal's width now: COLUMNS first, as rich reads it, but at each table
+    (rich fixes a COLUMNS it finds when the console is made, for good)."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit():
+        out.width = int(columns)
+    return out.width
 
 
 # ----------------------------------------------------------------------------- console

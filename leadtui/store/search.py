@@ -7,17 +7,18 @@ number fields, joined by a separator that no query can contain.
 An **exact hit** holds the normalised keyword (or, for a number-like keyword, its
 digits) inside one field. The gram index (store/search_index.py) names the few
 leads that may; one escaped LIKE over `search_text` checks them, inside the list's
-own query with its permissions and filters. A keyword without a gram (one
-character; two or three digits) or one that most leads may hold skips the index:
-the list walks in its own order and the LIKE picks the rows (that finds a page of
-a common keyword at once).
+own query with its permissions and filters (`Plan.clause` says how the list meets
+the candidates). A keyword without a gram (one character; two or three digits) or
+one that most leads may hold skips the index: the list walks in its own order and
+the LIKE picks the rows (that finds a page of a common keyword at once).
 
 **Forgiving hits** (typos: `smtih` finds Smith) come after the exact ones when
 those fill less than a page and a word of the keyword is not a word of any lead, or
 nothing matched exactly: each such word is corrected to the nearest words the leads
 hold (rapidfuzz: at most one edit for a short word, two for a long one, a swap of
-two letters counting as one), ranked by Jaro-Winkler similarity, and the corrected
-keyword is searched exactly.
+two letters counting as one), fewer edits first, then by Jaro-Winkler similarity,
+and the corrected keywords are searched exactly, the likeliest first, until three
+have found leads.
 """
 
 from __future__ import annotations
@@ -44,7 +45,6 @@ from leadtui.store.fields import NUMBER_FIELDS, SEARCH_FIELDS
 from leadtui.store.models import Lead
 
 SEP = "\x1f"
-_SPACES = re.compile(r"\s+")
 _NUMBERISH = re.compile(r"^[\d\s\-+().]+$")
 _NON_DIGITS = re.compile(r"\D")
 
@@ -200,12 +200,6 @@ def plan(session: Session, query: str, cache: search_index.GramCache | None = No
         return None
     return Plan(tuple((alt, search_index.candidates(session, alt, cache)) for alt in alts),
                 session.get_bind().dialect.name == "postgresql")
-
-
-def exact_clause(session: Session, query: str) -> ColumnElement[bool] | None:
-    """The WHERE condition of the exact hits, or None when the keyword is blank."""
-    p = plan(session, query)
-    return None if p is None else p.clause()
 
 
 def matched_field(values: Mapping[str, object], query: str) -> str | None:

@@ -25,7 +25,7 @@ Written in the same transaction as the leads it indexes, by every process: SQLit
 serialises writers (BEGIN IMMEDIATE); on PostgreSQL a transaction-scoped advisory
 lock does, because an index write is read-merge-write of a row.
 
-numpy does the cutting and merging: a million leads index in seconds instead of
+numpy does the cutting and merging: a million leads' grams are cut in seconds instead of
 a minute of pure-Python loops, and intake keeps its pace.
 """
 
@@ -322,10 +322,6 @@ def gram_leads(conn: Connection | Session, gram: int) -> np.ndarray:
 # Stop narrowing once this few candidates are left, or once this many ids were read.
 NARROW_ENOUGH = 64
 READ_BUDGET = 3_000_000
-# Above this many candidates a list walks in its own order and checks each row
-# instead (store/search.py): checking a candidate costs about what walking 40 rows
-# does, so this is where a page of hits costs the same both ways at a million leads.
-WALK_ABOVE = 10_000
 
 
 class GramCache:
@@ -367,9 +363,9 @@ def candidates(conn: Connection | Session, normalised: str, cache: GramCache | N
         if len(found) <= NARROW_ENOUGH or read + counts[gram] > READ_BUDGET:
             break
         # Reading a posting costs about a fiftieth of checking a candidate row; but
-        # while the candidates are too many to check anyway (the list walks instead),
-        # a far denser gram would hardly bring them down.
-        if counts[gram] > (50 if len(found) <= WALK_ABOVE else 4) * len(found):
+        # while the candidates are many (past 10,000 a list probes or walks rather than
+        # checking each), a far denser gram would hardly bring them down.
+        if counts[gram] > (50 if len(found) <= 10_000 else 4) * len(found):
             break
         found = _intersect(found, cache.gram_leads(conn, gram))
         read += counts[gram]
