@@ -243,8 +243,10 @@ def _sizes(db: Database) -> tuple[float | None, float | None]:
 
 
 def intake_rate(db: Database, n: int = 20_000) -> float:
-    """New leads per second through intake (the index kept up), rolled back after."""
+    """New leads per second through intake (the index kept up), in the batches import
+    and ingest write (lead_import.BATCH), rolled back after."""
     from leadtui.store import intake
+    from leadtui.store.lead_import import BATCH
 
     rng = random.Random(3)
     rows = [{"contact": f"测试{rng.randrange(10**6)}", "mobile": f"1{rng.randrange(10**9, 10**10)}",
@@ -255,8 +257,8 @@ def intake_rate(db: Database, n: int = 20_000) -> float:
     with session_maker() as session:
         session.begin()
         started = time.perf_counter()
-        for i in range(0, n, 5000):
-            intake.add_leads(session, rows[i:i + 5000], auto_assign=False)
+        for i in range(0, n, BATCH):
+            intake.add_leads(session, rows[i:i + BATCH], auto_assign=False)
         elapsed = time.perf_counter() - started
         session.rollback()
     return n / elapsed

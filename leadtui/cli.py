@@ -1215,7 +1215,7 @@ def bench_search(
         print_json(bench.as_json(report))
         return
     err.print("")
-    print_table(bench.COLUMNS, bench.table_rows(report))
+    print_table(bench.COLUMNS, bench.table_rows(report), keep=(0,))
 
 
 @bench_app.command("console")
@@ -1238,7 +1238,7 @@ def bench_console(
     if json_:
         print_json(bench.as_json(report))
         return
-    print_table(bench.COLUMNS, bench.table_rows(report))
+    print_table(bench.COLUMNS, bench.table_rows(report), keep=(0,))
 
 
 def _progress_line(done: int, total: int) -> None:

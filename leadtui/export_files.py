@@ -77,6 +77,9 @@ def neutralise(text: str) -> str:
 
 def clean(value: object) -> tuple[object, bool]:
     """The value as it goes into a cell, and whether it had to be cut."""
+    if type(value) is str:  # most cells: straight to the text rules
+        text = neutralise(ILLEGAL_CHARACTERS_RE.sub("", value))
+        return (text[:MAX_CELL], True) if len(text) > MAX_CELL else (text, False)
     if value is None or isinstance(value, (datetime, date, Decimal, bool)):
         return value, False
     if isinstance(value, (int, float)):
@@ -164,7 +167,7 @@ def _write_xlsx(tmp: str, headers: list[object], rows: Iterable[Sequence[object]
         # as explicit text cells. Everything else goes in plain: a cell object per
         # value costs openpyxl an exception each and made the export twice as slow.
         # Dates get openpyxl's date formats (yyyy-mm-dd h:mm:ss, yyyy-mm-dd).
-        if isinstance(value, str) and (value in ERROR_CODES or value.startswith("=")):
+        if type(value) is str and value[:1] in ("#", "=") and (value in ERROR_CODES or value[0] == "="):
             c = WriteOnlyCell(sheet, value=value)
             c.data_type = "s"
             return c

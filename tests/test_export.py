@@ -60,9 +60,9 @@ def test_formulas_are_neutralised_in_both_formats(tmp_path: Path, fmt: str) -> N
     assert back[0] == ["n", "'=header"]
     for i, value in enumerate(HOSTILE):
         want = expected(value)
-        if fmt == "xlsx":  # XML reads a carriage return back as a line feed
-            want = want.replace("\r", "\n")
-        assert back[i + 1][1] == want
+        # XML reads a bare carriage return back as a line feed, unless the writer escapes
+        # it (openpyxl does through lxml)
+        assert back[i + 1][1] in ((want, want.replace("\r", "\n")) if fmt == "xlsx" else (want,))
         assert str(back[i + 1][1]).startswith("'") == value.startswith(FORMULA_STARTS)
     # each of the ten starting characters, full-width included, got its quote
     assert sum(str(r[1]).startswith("'") for r in back[1:]) >= len(FORMULA_STARTS)

@@ -23,7 +23,7 @@ from leadtui.export_files import EXPORT_LIMIT, ExportResult, Progress, format_of
 from leadtui.i18n import label, t
 from leadtui.store import leads
 from leadtui.store.errors import Invalid, Refused
-from leadtui.store.fields import CUSTOMER_COLUMNS, DEFAULT_COLUMNS, LEAD_COLUMNS
+from leadtui.store.fields import CUSTOMER_COLUMNS, DEFAULT_COLUMNS, LEAD_COLUMNS, SEARCH_FIELDS
 from leadtui.store.models import FollowUp, Lead, User
 from leadtui.store.records import CustomerQuery, LeadQuery
 
@@ -53,6 +53,9 @@ def header(field: str) -> str:
     if field in _CALL_HEADERS:
         return t(_CALL_HEADERS[field])
     return label(field)
+
+
+_AS_STORED = frozenset(SEARCH_FIELDS) | {"name", "nickname", "external_id", "message"}
 
 
 def _value(field: str, value: object) -> object:
@@ -127,6 +130,10 @@ def export_records(store: Store, query: LeadQuery | CustomerQuery, path: str | o
     batch, offset = _window(total, batch, what)
     size = min(EXPORT_LIMIT, max(0, total - offset))
 
+    # The 17 lead fields (and names, phones… of customers) are text as stored: only the
+    # others are read as the screen shows them (a source's name, a status, a tick).
+    formatted = {f for f in fields if f not in _AS_STORED}
+
     def rows() -> Iterable[list[object]]:
         got = 0
         while got < size:
@@ -134,7 +141,8 @@ def export_records(store: Store, query: LeadQuery | CustomerQuery, path: str | o
             if not page:
                 return  # rows went away meanwhile (claimed, deleted by someone else)
             for record in page:
-                yield [record.id if f == "id" else _value(f, record.get(f)) for f in fields]
+                yield [record.id if f == "id" else _value(f, record.get(f)) if f in formatted
+                       else record.get(f) for f in fields]
             got += len(page)
 
     written, cut = _write(target, fmt, fields, rows(), size, progress)

@@ -65,12 +65,17 @@ def digits(value: object) -> str:
     return _NON_DIGITS.sub("", text if text.isascii() else unicodedata.normalize("NFKC", text))
 
 
+_NUMBERS_IN_ORDER = [name for name in SEARCH_FIELDS if name in NUMBER_FIELDS]
+
+
 def search_text(values: Mapping[str, object]) -> str:
-    """The normalised form stored with a lead; rebuilt on every write of its fields."""
-    parts = [normalize(values.get(name)) for name in SEARCH_FIELDS]
-    for name in SEARCH_FIELDS:
-        if name in NUMBER_FIELDS:
-            d = digits(values.get(name))
+    """The normalised form stored with a lead; rebuilt on every write of its fields
+    (empty fields skip the normalising: most leads leave most of the 17 empty)."""
+    parts = [normalize(v) if (v := values.get(name)) not in (None, "") else "" for name in SEARCH_FIELDS]
+    for name in _NUMBERS_IN_ORDER:
+        v = values.get(name)
+        if v not in (None, ""):
+            d = digits(v)
             if d:
                 parts.append(d)
     return SEP + SEP.join(parts) + SEP
