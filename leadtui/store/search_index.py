@@ -39,6 +39,7 @@ import numpy as np
 from sqlalchemy import Connection, delete, func, select, text
 from sqlalchemy.orm import Session
 
+from leadtui.store import bulk
 from leadtui.store.fields import NUMBER_FIELDS, SEARCH_FIELDS
 from leadtui.store.models import Lead, SearchPosting, SearchTerm
 
@@ -157,32 +158,7 @@ def _segment_rows(conn: Connection | Session, seg: int, grams: list[int]) -> dic
     else:
         sql = "SELECT gram, ids FROM search_postings WHERE seg = ? AND gram IN (SELECT value FROM json_each(?))"
         params = (seg, json.dumps(grams))
-    return {int(g): bytes(b) for g, b in _fetch_all(conn, sql, params)}
-
-
-def _fetch_all(conn: Connection | Session, sql: str, params: tuple[object, ...]) -> list[tuple[object, ...]]:
-    """Rows through the driver's own cursor, in the caller's transaction: SQLAlchemy's
-    row objects would cost more than the query (`?` placeholders)."""
-    connection = conn.connection() if isinstance(conn, Session) else conn
-    if connection.dialect.paramstyle in ("format", "pyformat"):
-        sql = sql.replace("?", "%s")
-    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    try:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-    finally:
-        cursor.close()
-
-
-def _driver_many(conn: Connection | Session, sql: str, rows: list[tuple[object, ...]]) -> None:
-    """executemany on the DBAPI cursor of the caller's transaction (`?` placeholders,
-    turned into the driver's own)."""
-    if not rows:
-        return  # (an empty list would run the statement once, without parameters)
-    connection = conn.connection() if isinstance(conn, Session) else conn
-    if connection.dialect.paramstyle in ("format", "pyformat"):
-        sql = sql.replace("?", "%s")
-    connection.exec_driver_sql(sql, rows)
+    return {int(g): bytes(b) for g, b in bulk.fetch_all(conn, sql, params)}
 
 
 def index_leads(conn: Connection | Session, items: Sequence[tuple[int, str]]) -> None:
@@ -212,9 +188,9 @@ def index_leads(conn: Connection | Session, items: Sequence[tuple[int, str]]) ->
         # Straight to the driver: SQLAlchemy's per-row parameter handling would cost more
         # than the writing (10,000 rows: 150 ms against 80).
         if inserts:
-            _driver_many(conn, "INSERT INTO search_postings (gram, seg, n, ids) VALUES (?, ?, ?, ?)", inserts)
+            bulk.execute_many(conn, "INSERT INTO search_postings (gram, seg, n, ids) VALUES (?, ?, ?, ?)", inserts)
         if updates:
-            _driver_many(conn, "UPDATE search_postings SET n = ?, ids = ? WHERE gram = ? AND seg = ?", updates)
+            bulk.execute_many(conn, "UPDATE search_postings SET n = ?, ids = ? WHERE gram = ? AND seg = ?", updates)
     add_terms(conn, (t for _, t in items))
 
 
@@ -283,18 +259,18 @@ def _rebuild(conn: Connection | Session, progress: Callable[[int, int], None] | 
     words: set[str] = set()
     for seg in range((top >> SEG_BITS) + 1):
         lo, hi = seg << SEG_BITS, ((seg + 1) << SEG_BITS) - 1
-        batch = _fetch_all(conn, "SELECT id, search_text FROM leads WHERE id BETWEEN ? AND ? ORDER BY id", (lo, hi))
+        batch = bulk.fetch_all(conn, "SELECT id, search_text FROM leads WHERE id BETWEEN ? AND ? ORDER BY id", (lo, hi))
         if not batch:
             continue
         ids = np.fromiter((i for i, _ in batch), dtype=np.int64, count=len(batch))
         texts = [t or "" for _, t in batch]
         out = [(gram, s, len(offs) // 2, offs) for s, gram, offs in _segment_postings(ids, texts)]
-        _driver_many(conn, "INSERT INTO search_postings (gram, seg, n, ids) VALUES (?, ?, ?, ?)", out)
+        bulk.execute_many(conn, "INSERT INTO search_postings (gram, seg, n, ids) VALUES (?, ?, ?, ?)", out)
         rows += len(out)
         words |= _words(texts)
         if progress is not None:
             progress(min(hi, top), top)
-    _driver_many(conn, "INSERT INTO search_terms (term) VALUES (?)", [(w,) for w in sorted(words)])
+    bulk.execute_many(conn, "INSERT INTO search_terms (term) VALUES (?)", [(w,) for w in sorted(words)])
     return rows
 
 
