@@ -45,7 +45,7 @@ class ConsoleBench:
     rss_mb: float
 
 
-async def _until(pilot, ready, timeout: float = 120.0) -> float:  # noqa: ANN001
+async def _until(ready, timeout: float = 120.0) -> float:  # noqa: ANN001
     """Seconds until `ready()`; it looks every millisecond (asyncio.sleep, not the
     Pilot's pause, which waits for the app to be idle and costs tens of ms itself)."""
     started = time.perf_counter()
@@ -69,9 +69,9 @@ async def _drive(url: str, query: str) -> tuple[float, float, float, float, floa
             def screen():  # noqa: ANN202
                 return app.screen
 
-            await _until(pilot, lambda: hasattr(screen(), "table") and screen().table.record_at(0) is not None)
+            await _until(lambda: hasattr(screen(), "table") and screen().table.record_at(0) is not None)
             launch = time.perf_counter() - started
-            await _until(pilot, lambda: screen()._total_known)  # noqa: SLF001
+            await _until(lambda: screen()._total_known)  # noqa: SLF001
             count = time.perf_counter() - started
             table = screen().table
 
@@ -80,7 +80,7 @@ async def _drive(url: str, query: str) -> tuple[float, float, float, float, floa
                 # app to go idle afterwards, which is not the operator's wait.
                 t0 = time.perf_counter()
                 pressing = asyncio.ensure_future(pilot.press(*keys))
-                await _until(pilot, ready)
+                await _until(ready)
                 elapsed = time.perf_counter() - t0
                 await pressing
                 return elapsed
@@ -88,7 +88,7 @@ async def _drive(url: str, query: str) -> tuple[float, float, float, float, floa
             # What a console does in its first seconds (the typo search's words, the
             # rules) is done before the keys are timed, as when a person starts typing.
             await asyncio.sleep(max(0.0, app.RULES_FIRST + 0.5 - (time.perf_counter() - started)))
-            await _until(pilot, lambda: all(w.is_finished for w in app.workers if w.group in ("warm", "rules")))
+            await _until(lambda: all(w.is_finished for w in app.workers if w.group in ("warm", "rules")))
             key = await timed(["j"], lambda: table.cursor_row == 1)  # a key that reads nothing
             # Three screenfuls down, then a page down that needs a page not read yet.
             await pilot.press(*(["pagedown"] * 3))

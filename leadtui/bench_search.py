@@ -90,29 +90,19 @@ def bench_db_path(n: int) -> Path:
 
 def ensure_db(n: int, url: str | None, progress=None) -> Database:  # noqa: ANN001
     """The N-lead demo database at `url` (default: bench-N.db in the data directory),
-    built when it is missing or holds another number of leads."""
+    built when it is missing or holds another number of leads (as `leadtui demo`)."""
     from leadtui.store import migrate
-    from leadtui.store.demo import DEMO_COUNTER, build_demo
-    from leadtui.store.models import Counter
+    from leadtui.store.demo import build_demo, demo_leads, discard_demo
     from leadtui.store.schema import schema_state
 
-    url = url or f"sqlite:///{bench_db_path(n)}"
-    db = Database(url)
-    state = schema_state(db.engine)
-    if state.has_tables:
-        if state.needs_upgrade:
+    db = Database(url or f"sqlite:///{bench_db_path(n)}")
+    held = demo_leads(db)
+    if held == n:
+        if schema_state(db.engine).needs_upgrade:
             migrate.upgrade(db)
-        with db.read() as session:
-            held = session.scalar(select(Counter.value).where(Counter.name == DEMO_COUNTER))
-        if held == n:
-            return db
-        if not db.is_sqlite or held is None:
-            raise SystemExit(f"{url} holds other data; give another --db")
-        db.dispose()
-        path = Path(db.engine.url.database or "")
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        db = Database(url)
+        return db
+    if held is not None:
+        db = discard_demo(db)
     db.create_schema()
     login = config.os_login()
     build_demo(db, login, login, n, progress=progress)

@@ -280,33 +280,15 @@ def demo(
     fresh: Annotated[bool, typer.Option("--fresh", help="Rebuild even when a demo database exists.")] = False,
 ) -> None:
     """Create (or reuse) a demo database and open the console on it."""
-    from sqlalchemy import inspect, select
-
-    from leadtui.store.demo import build_demo
-    from leadtui.store.models import Counter, User
+    from leadtui.store.demo import build_demo, demo_leads, discard_demo
 
     if leads < 1:
         fail(t("--leads must be at least 1"), 2)
     database = open_db(db, config.demo_db_url(), create=True)
     with guarded():
-        existing = None
-        if inspect(database.engine).has_table("users"):
-            with database.read() as session:
-                existing = session.scalar(select(Counter.value).where(Counter.name == "demo.leads"))
-                has_users = session.scalar(select(User.id).limit(1)) is not None
-            if existing is None and has_users:
-                fail(t("{db} holds real data, not a demo: give --db another file", db=database.describe()), 2)
+        existing = demo_leads(database)
         if existing is not None and (fresh or existing != leads):
-            if not database.is_sqlite:
-                fail(t("Rebuilding a demo only works on SQLite; drop the database yourself"), 2)
-            path = database.engine.url.database
-            database.dispose()
-            for suffix in ("", "-wal", "-shm"):
-                try:
-                    os.remove(f"{path}{suffix}")
-                except FileNotFoundError:
-                    pass
-            database = open_db(db, config.demo_db_url(), create=True)
+            database = discard_demo(database)
             existing = None
         if existing is not None:
             from leadtui.store.schema import schema_state
@@ -1210,7 +1192,8 @@ def bench_search(
     if leads < 100:
         fail(t("--leads must be at least {n}", n=100), 2, json_)
     url = config.db_url(db) if db else None
-    report = bench.run_search_bench(leads, url, naive, progress=None if json_ else _progress_line)
+    with guarded(json_):
+        report = bench.run_search_bench(leads, url, naive, progress=None if json_ else _progress_line)
     if json_:
         print_json(bench.as_json(report))
         return
@@ -1234,7 +1217,8 @@ def bench_console(
     if not query.strip():
         fail(t("--query must not be blank"), 2, json_)
     url = config.db_url(db) if db else None
-    report = bench.run_console_bench(leads, url, query, progress=None if json_ else _progress_line)
+    with guarded(json_):
+        report = bench.run_console_bench(leads, url, query, progress=None if json_ else _progress_line)
     if json_:
         print_json(bench.as_json(report))
         return

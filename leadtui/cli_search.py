@@ -70,11 +70,13 @@ def search(
         if screen == "pool" and pool_id is None:
             fail(t("--screen pool wants --pool"), 2, json_)
 
+        def rows(text: str):  # noqa: ANN202 - the ranked LeadRows
+            return store.list_leads(LeadQuery(screen=screen, text=text, pool_id=pool_id), 0, limit)
+
         def run(text: str) -> list[dict[str, object]]:
             if engine == "naive":
                 return search_naive.search(store, text, screen, pool_id, limit)
-            return [hit_json(r) for r in store.list_leads(LeadQuery(screen=screen, text=text, pool_id=pool_id),
-                                                          0, limit)]
+            return [hit_json(r) for r in rows(text)]
 
         if queries_file is not None:
             try:
@@ -93,22 +95,17 @@ def search(
             err.print(t("Peak memory of this process: {mb} MB", mb=f"{peak_rss_mb():.0f}"))
             return
         assert query is not None
-        started = time.perf_counter()
-        rows = store.list_leads(LeadQuery(screen=screen, text=query, pool_id=pool_id), 0, limit) \
-            if engine == "leadtui" else None
-        if rows is None:
-            hits = search_naive.search(store, query, screen, pool_id, limit)
-            if json_:
-                print_json(hits)
-            else:
-                print_table(["ID", t("Matched")], [[h["id"], label(str(h["matched_field"] or ""))] for h in hits])
-            return
-        ms = (time.perf_counter() - started) * 1000
         if json_:
-            print_json([hit_json(r) for r in rows])
+            print_json(run(query))
             return
+        if engine == "naive":
+            print_table(["ID", t("Matched")], [[h["id"], label(str(h["matched_field"] or ""))] for h in run(query)])
+            return
+        started = time.perf_counter()
+        found = rows(query)
+        ms = (time.perf_counter() - started) * 1000
         columns = ["order_no", "contact", "mobile", "company"]
         print_table(["ID", *(label(c) for c in columns), t("Matched"), t("Score")],
                     [[r.id, *(str(r.get(c) or "") for c in columns), label(r.matched_field or ""),
-                      (t("exact") if r.exact else str(r.score))] for r in rows])
-        err.print(t("{n} hit(s) in {ms} ms", n=len(rows), ms=f"{ms:.1f}"))
+                      (t("exact") if r.exact else str(r.score))] for r in found])
+        err.print(t("{n} hit(s) in {ms} ms", n=len(found), ms=f"{ms:.1f}"))

@@ -165,13 +165,13 @@ class RecordListScreen(LiveRefresh, StoreCalls, Screen[None]):
         self.status.set(shown=None)
         self._total_known = False
         table = self.table
-        early: dict[str, int] = {}  # the generation the first page started
+        early: int | None = None  # the generation the first page started, when it came first
 
         def counted(total: int) -> None:
             if query != self.query_spec:
                 return  # the operator typed on; a newer count is under way
             self._loaded = True
-            if early.get("generation") == table.generation:
+            if early == table.generation:
                 table.set_total(total)  # the first page is on screen already
             else:
                 table.reset(total, keep_cursor=keep_cursor)
@@ -179,13 +179,14 @@ class RecordListScreen(LiveRefresh, StoreCalls, Screen[None]):
             self.status.set(shown=total, marked=len(table.marks))
 
         def first_page(rows: list[Any]) -> None:
+            nonlocal early
             if query != self.query_spec or self._total_known:
                 return
             self._loaded = True
             size = table.PAGE_SIZE
             table.reset(len(rows))
             table.supply(table.generation, 0, rows)
-            early["generation"] = table.generation
+            early = table.generation
             if len(rows) < size:  # all there is: this is the count
                 self._total_known = True
                 self.status.set(shown=len(rows), marked=len(table.marks))

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from itertools import accumulate
+from pathlib import Path
 from typing import TypeVar
 
 from sqlalchemy import Index, func, insert, select
@@ -36,6 +37,7 @@ from leadtui.store.convert import email_norm, mobile_norm
 from leadtui.store.db import Database
 from leadtui.store.fields import SOURCES
 from leadtui.store.intake import lead_values
+from leadtui.store.errors import Invalid
 from leadtui.store.models import (
     AssignRule,
     AuditEvent,
@@ -641,6 +643,31 @@ def build_demo(db: Database, os_login: str, os_name: str, leads: int = 5000, *, 
             if restore_cache is not None:  # the connection goes back to the pool
                 session.connection().exec_driver_sql(f"PRAGMA cache_size={restore_cache}")
         return world.summary(leads)
+
+
+def demo_leads(db: Database) -> int | None:
+    """How many leads the demo in `db` was built with; None when `db` is empty. A
+    database with users but no demo counter holds real data: refused (Invalid)."""
+    from sqlalchemy import inspect
+
+    if not inspect(db.engine).has_table("users"):
+        return None
+    with db.read() as session:
+        held = session.scalar(select(Counter.value).where(Counter.name == DEMO_COUNTER))
+        if held is None and session.scalar(select(User.id).limit(1)) is not None:
+            raise Invalid("{db} holds real data, not a demo: give --db another file", db=db.describe())
+    return held
+
+
+def discard_demo(db: Database) -> Database:
+    """Delete a SQLite demo's files (to rebuild it); the same URL, opened afresh."""
+    if not db.is_sqlite:
+        raise Invalid("Rebuilding a demo only works on SQLite; drop the database yourself")
+    path = db.engine.url.database
+    db.dispose()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return Database(db.url)
 
 
 def _tune_sqlite(session: Session, db: Database) -> int | None:

@@ -207,12 +207,6 @@ def plan(session: Session, query: str, cache: search_index.GramCache | None = No
                 session.get_bind().dialect.name == "postgresql")
 
 
-def matched_field(values: Mapping[str, object], query: str) -> str | None:
-    """The first of the 17 fields that the keyword matches (shown on the row)."""
-    span = match(values, query)
-    return span[0] if span else None
-
-
 def match(values: Mapping[str, object], query: str) -> tuple[str, int, int] | None:
     """(field, start, end): where in which field's value (as stored) the keyword is,
     for the row to show the field and highlight the characters."""
