@@ -49,14 +49,30 @@ class LeadApp(App[None]):
     RULES_EVERY = 60.0
     RULES_FIRST = 3.0
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, server_files: bool = True) -> None:
         super().__init__()
         translate_bindings(self)
         self.store = store
+        # False over SSH (`leadtui shell`): the dialogs that read or write files refuse.
+        self.server_files = server_files
+
+    def refuse_server_files(self) -> bool:
+        """Say why, and True, when files on this server are not the operator's."""
+        if self.server_files:
+            return False
+        self.notify(t("Over SSH the files on the server are not yours: export with `ssh SERVER export --out - "
+                      "--format csv > FILE.csv`, import with `ssh SERVER import - --format csv < FILE.csv`"),
+                    severity="warning", timeout=10)
+        return True
 
     def on_mount(self) -> None:
         self.title = f"leadtui — {safe.one_line(self.store.user.login)}"
         self.switch_mode("all")
+        exposed = self.store.db.exposure()
+        if exposed:
+            from leadtui.store.dbfile import warning
+
+            self.notify(warning(exposed), severity="warning", timeout=10)
         # The trash empties itself (leads deleted over 30 days ago): any open console
         # does it, quietly, in a worker.
         self.run_worker(self._empty_trash, thread=True, group="trash")
@@ -119,6 +135,23 @@ class LeadApp(App[None]):
 
     def show_error(self, message: str) -> None:
         self.notify(message, severity="error", timeout=8)
+
+    def database_replaced(self, message: str) -> None:
+        """The database file was replaced under the console: offer to reopen it, once
+        (the live refresh and a refused write may both say so)."""
+        from leadtui.screens.reopen import ReopenDialog
+
+        if any(isinstance(screen, ReopenDialog) for screen in self.screen_stack):
+            return
+        self.push_screen(ReopenDialog(message), self._reopened)
+
+    def _reopened(self, reopened: bool | None) -> None:
+        if not reopened:
+            return
+        self.notify(t("Reopened {db}", db=self.store.db.describe()))
+        for screen in self.screen_stack:
+            if isinstance(screen, RecordListScreen):
+                screen.reopened()
 
     def action_help_quit(self) -> None:
         # Textual's own hint is English with markup; ours is plain and translated.

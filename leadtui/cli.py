@@ -51,6 +51,11 @@ class _Globals:
     db: str | None = None
     as_login: str | None = None
     lang: str | None = None
+    now: datetime | None = None  # --now, honoured once the operator is known to be an admin
+    # `leadtui shell LOGIN` (the locked-down mode): the login bound to the SSH key, and
+    # the service's database, which the command line it runs cannot change.
+    login: str | None = None
+    shell_db: str | None = None
     opened = "?"  # the database last opened, for messages about it
     busy_s = 30.0
 
@@ -67,11 +72,38 @@ def fail(message: str, code: int = 1, as_json: bool = False) -> NoReturn:
 
 def _setup(lang: str | None, now: str | None) -> None:
     i18n.set_language(config.language(lang or G.lang))
+    G.now = None
     if now:
         try:
-            clock.freeze(clock.parse(now))
+            G.now = clock.parse(now)
         except ValueError:
             fail(t("--now wants an ISO time such as 2026-11-22T09:30, not {value}", value=now), 2)
+
+
+def _honour_now(store: Any) -> None:
+    """`--now` moves the clock every rule reads (daily limits, cooldowns, recycling):
+    an admin's tool for tests and replays, refused to anyone else before any of their
+    command runs."""
+    if G.now is None:
+        return
+    if not store.operator.is_admin:
+        fail(t("Only an admin may run leadtui with --now; {login} is {role}", login=store.operator.login,
+               role=i18n.label(store.operator.role)), 2)
+    clock.freeze(G.now)
+
+
+def refuse_server_path(path: str, option: str) -> None:
+    """Under `leadtui shell` the process is the service account: a file path would read
+    or write the service's files (the database's folder, its authorized_keys), which
+    the operator has no right to. Standard input and output (`-`) are theirs."""
+    if G.login is not None and path != "-":
+        fail(t("Over SSH, {option} takes - (standard input or output), not a file on the server: "
+               "{path}", option=option, path=path), 2)
+
+
+def operator_login() -> str:
+    """The operator: the SSH key's login under `leadtui shell`, else the real uid's account."""
+    return G.login or config.os_login()
 
 
 @contextmanager
@@ -110,12 +142,14 @@ def refuse_missing_file(url: str) -> None:
                "makes a new one", path=path), 2)
 
 
-def open_db(db: str | None, default: str | None = None, create: bool = False):  # noqa: ANN201
+def open_db(db: str | None, default: str | None = None, create: bool = False,  # noqa: ANN201
+            group: str | None = None):
     from leadtui.store.db import Database
 
+    url = G.shell_db or config.db_url(db or G.db, default)
     if not create:
-        refuse_missing_file(config.db_url(db or G.db, default))
-    database = Database(config.db_url(db or G.db, default))
+        refuse_missing_file(url)
+    database = Database(url, group=group)
     G.opened, G.busy_s = database.describe(), database.busy_timeout_ms / 1000
     return database
 
@@ -132,7 +166,9 @@ def open_store(db: str | None, as_login: str | None = None, create: bool = False
         else:
             fail(t("The database {db} has no leadtui schema yet: run `leadtui init` (or `leadtui demo`)",
                    db=database.describe()), 2)
-    return Store(database, config.os_login(), config.as_login(as_login or G.as_login))
+    store = Store(database, operator_login(), as_login or G.as_login)
+    _honour_now(store)
+    return store
 
 
 def _plain(value: Any) -> Any:
@@ -228,6 +264,11 @@ def _width() -> int:
 # ----------------------------------------------------------------------------- console
 
 
+# Commands that make, check or serve a database rather than act as a user in it: the
+# clock they would move is nobody's (and `shell` sets its own rules).
+WITHOUT_NOW = frozenset({"init", "demo", "db", "bench", "ssh", "shell"})
+
+
 @app.callback(invoke_without_command=True)
 def main_callback(
     ctx: typer.Context, db: DbOpt = None, as_: AsOpt = None, lang: LangOpt = None, now: NowOpt = None,
@@ -235,6 +276,9 @@ def main_callback(
     """Open the console (with no command), or run a command."""
     G.db, G.as_login, G.lang = db, as_, lang
     _setup(lang, now)
+    if G.now is not None and ctx.invoked_subcommand in WITHOUT_NOW:
+        fail(t("--now is for commands that act as a leadtui user, not `{command}`",
+               command=ctx.invoked_subcommand), 2)
     if ctx.invoked_subcommand is None:
         run_console(db)
 
@@ -244,7 +288,9 @@ def run_console(db: str | None) -> None:
 
     with guarded():
         store = open_store(db)
-    LeadApp(store).run()
+    # Over SSH (`leadtui shell`) the files the export and import dialogs would touch
+    # are the service account's, not the operator's.
+    LeadApp(store, server_files=G.login is None).run()
 
 
 # ----------------------------------------------------------------------------- setup
@@ -252,24 +298,43 @@ def run_console(db: str | None) -> None:
 
 @app.command()
 def init(db: DbOpt = None, name: Annotated[str | None, typer.Option(help="Your display name.")] = None,
+         group: Annotated[str | None, typer.Option(
+             "--group", metavar="GROUP",
+             help="Share the SQLite file with this OS group (mode 0660); else only you may open it (0600).")] = None,
          json_: JsonOpt = False) -> None:
     """Create the schema and make the OS login that runs this the first admin."""
-    from leadtui.store import users
+    from leadtui.store import dbfile, users
 
     with guarded(json_):
-        database = open_db(db, create=True)
+        database = open_db(db, create=True, group=group)
         database.create_schema()
+        folders = dbfile.share(database.path, group) if group and database.path else []
         login = config.os_login()
         made = users.bootstrap_admin(database, login, name or login)
-        result = {"db": database.describe(), "admin": made.login if made else None}
+        result = {"db": database.describe(), "admin": made.login if made else None,
+                  "exposed": database.exposure(), "group": group}
         if json_:
             print_json(result)
-        elif made:
+            return
+        if made:
             out.print(t("Created the schema in {db}; {login} is its first admin.", db=database.describe(),
                         login=login))
         else:
             out.print(t("The schema in {db} is ready; it already had users, so no admin was made.",
                         db=database.describe()))
+        for folder in folders:
+            err.print(Text(t("Give the folder {folder} to group {group} with the setgid bit (chgrp {group} "
+                             "{folder}; chmod g+rwxs {folder}), so that the -wal and -shm files SQLite makes "
+                             "there are the group's too", folder=folder, group=group)))
+        warn_exposure(database)
+
+
+def warn_exposure(database: Any) -> None:
+    from leadtui.store import dbfile
+
+    exposed = database.exposure()
+    if exposed:
+        err.print(Text(safe.multi_line(dbfile.warning(exposed)), style="yellow"))
 
 
 @app.command()
@@ -316,24 +381,51 @@ def demo(
         from leadtui.app import LeadApp
         from leadtui.store.service import Store
 
-        store = Store(database, config.os_login(), config.as_login(G.as_login))
+        store = Store(database, operator_login(), G.as_login)
     LeadApp(store).run()
 
 
 # ----------------------------------------------------------------------------- users
 
 
+SshKeyOpt = Annotated[list[str] | None, typer.Option(
+    "--ssh-key", metavar="KEY|FILE",
+    help="An SSH public key (\"ssh-ed25519 AAAA… comment\") or a .pub / authorized_keys file of them, for "
+         "the locked-down mode (`leadtui ssh authorized-keys`); repeatable.")]
+
+
+def ssh_keys_given(values: list[str] | None) -> list[str]:
+    """Each --ssh-key as key lines: a file's non-blank, non-comment lines, or the key
+    itself. A file is read only from the operator's own account, never through
+    `leadtui shell` (the service account's files are not theirs)."""
+    lines: list[str] = []
+    for value in values or []:
+        path = os.path.expanduser(value)
+        if not value.lstrip().startswith(("ssh-", "ecdsa-", "sk-")) and os.path.isfile(path):
+            refuse_server_path(value, "--ssh-key")
+            try:
+                with open(path, encoding="utf-8") as fh:
+                    lines += [line for line in fh.read().splitlines() if line.strip() and not line.startswith("#")]
+            except (OSError, UnicodeDecodeError) as exc:
+                fail(t("Cannot read the key file {path}: {error}", path=value, error=str(exc)), 2)
+        else:
+            lines.append(value)
+    return lines
+
+
 @users_app.command("add")
 def users_add(
-    login: str,
+    login: Annotated[str, typer.Argument(metavar="LOGIN")],
     name: Annotated[str, typer.Option("--name", help="Display name.")],
     role: Annotated[str, typer.Option("--role", help="admin, manager or sales.")] = "sales",
     dept: Annotated[str | None, typer.Option("--dept", help="Department (created when new).")] = None,
+    ssh_key: SshKeyOpt = None,
     db: DbOpt = None, as_: AsOpt = None, json_: JsonOpt = False,
 ) -> None:
     """Add a user (admins only)."""
+    keys = ssh_keys_given(ssh_key)
     with guarded(json_):
-        user = open_store(db, as_).add_user(login, name, role, dept)
+        user = open_store(db, as_).add_user(login, name, role, dept, keys)
         if json_:
             print_json(user)
         else:
@@ -342,15 +434,20 @@ def users_add(
 
 @users_app.command("set")
 def users_set(
-    login: str,
+    login: Annotated[str, typer.Argument(metavar="LOGIN")],
     name: Annotated[str | None, typer.Option("--name", help="Display name.")] = None,
     role: Annotated[str | None, typer.Option("--role", help="admin, manager or sales.")] = None,
     dept: Annotated[str | None, typer.Option("--dept", help="Department (\"\" for none).")] = None,
     customer_cap: Annotated[str | None, typer.Option(
         "--customer-cap", help="Most customers the user may own; \"none\" for no cap.")] = None,
+    ssh_key: SshKeyOpt = None,
+    remove_ssh_key: Annotated[list[str] | None, typer.Option(
+        "--remove-ssh-key", metavar="KEY|FINGERPRINT",
+        help="Unbind an SSH key, given as the key or its SHA256:… fingerprint (`leadtui users list`); "
+             "repeatable.")] = None,
     db: DbOpt = None, as_: AsOpt = None, json_: JsonOpt = False,
 ) -> None:
-    """Change a user's name, role, department or customer holding cap (admins only)."""
+    """Change a user's name, role, department, customer holding cap or SSH keys (admins only)."""
     from leadtui.store.users import UNCHANGED
 
     cap: object = UNCHANGED
@@ -362,7 +459,8 @@ def users_set(
         else:
             fail(t("--customer-cap wants a whole number or \"none\", not {value}", value=customer_cap), 2)
     with guarded(json_):
-        user = open_store(db, as_).set_user(login, role=role, dept=dept, customer_cap=cap, name=name)
+        user = open_store(db, as_).set_user(login, role=role, dept=dept, customer_cap=cap, name=name,
+                                            add_keys=ssh_keys_given(ssh_key), remove_keys=remove_ssh_key or [])
         if json_:
             print_json(user)
         else:
@@ -377,9 +475,10 @@ def users_list(db: DbOpt = None, as_: AsOpt = None, json_: JsonOpt = False) -> N
         if json_:
             print_json(users)
         else:
-            print_table([t("Login"), t("Name"), t("Role"), t("Department"), t("Customer cap")],
+            print_table([t("Login"), t("Name"), t("Role"), t("Department"), t("Customer cap"), t("SSH keys")],
                         [[u.login, u.name, i18n.label(u.role), u.department or "",
-                          "" if u.customer_cap is None else u.customer_cap] for u in users], keep=(0, 2, 4))
+                          "" if u.customer_cap is None else u.customer_cap, len(u.ssh_keys) or ""]
+                         for u in users], keep=(0, 2, 4, 5))
 
 
 # ----------------------------------------------------------------------------- leads
@@ -766,9 +865,20 @@ def audit_(lead: Annotated[int | None, typer.Option("--lead", help="One lead's h
             print_json(events)
             return
         print_table([t("When"), t("Record"), t("Who"), t("Action"), t("Change"), t("Reason")],
-                    [[e.at, _record_ref(e.entity, e.entity_id), e.actor, t(e.action), _change(e.before, e.after),
-                      e.reason] for e in events],
+                    [[_when(e), _record_ref(e.entity, e.entity_id), _who(e), t(e.action),
+                      _change(e.before, e.after), e.reason] for e in events],
                     keep=(0, 1, 2, 3), wrap=(4, 5))
+
+
+def _who(event: Any) -> str:
+    """The user acted for, and the admin who did it under --as."""
+    return t("{actor} (by {operator})", actor=event.actor, operator=event.operator) if event.operator else event.actor
+
+
+def _when(event: Any) -> str:
+    """The time the event says, and the wall clock when it was made under --now."""
+    at = _plain(event.at)
+    return t("{at} (really {wall})", at=at, wall=_plain(event.wall_at)) if event.wall_at else at
 
 
 def _record_ref(entity: str, entity_id: int | None) -> str:
@@ -1300,3 +1410,4 @@ from leadtui import cli_db  # noqa: E402,F401
 from leadtui import cli_export  # noqa: E402,F401
 from leadtui import cli_import  # noqa: E402,F401
 from leadtui import cli_search  # noqa: E402,F401
+from leadtui import cli_ssh  # noqa: E402,F401

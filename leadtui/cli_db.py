@@ -10,6 +10,7 @@ from __future__ import annotations
 import typer
 from rich.text import Text
 
+from leadtui import safe
 from leadtui.cli import DbOpt, JsonOpt, app, guarded, open_db, out, print_json
 from leadtui.i18n import t
 
@@ -41,18 +42,23 @@ def db_status(db: DbOpt = None, json_: JsonOpt = False) -> None:
         database = open_db(db)
         try:
             state = schema_state(database.engine)
+            exposed = database.exposure()
         finally:
             database.dispose()
     if json_:
         print_json({"db": where(database.engine.url), "current": state.current, "head": state.head,
                     "versioned": state.current is not None, "empty": state.empty,
                     "up_to_date": state.up_to_date, "needs_upgrade": state.needs_upgrade,
-                    "too_new": state.too_new, "status": _status_words(state)})
+                    "too_new": state.too_new, "status": _status_words(state), "readable_by_others": exposed})
         return
     out.print(Text(t("Database: {db}", db=where(database.engine.url))), soft_wrap=True)
     out.print(Text(t("Schema revision: {current}", current=state.current or t("none"))), soft_wrap=True)
     out.print(Text(t("This leadtui's newest: {head}", head=state.head)), soft_wrap=True)
     out.print(Text(t("Status: {status}", status=_status_words(state))), soft_wrap=True)
+    if exposed:
+        from leadtui.store import dbfile
+
+        out.print(Text(safe.multi_line(dbfile.warning(exposed)), style="yellow"), soft_wrap=True)
 
 
 @db_app.command("upgrade")

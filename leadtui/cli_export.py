@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 import typer
 from rich.text import Text
 
-from leadtui.cli import AsOpt, DbOpt, JsonOpt, _date_bound, app, err, fail, guarded, lead_query, open_store, out, \
-    print_json
+from leadtui.cli import AsOpt, DbOpt, JsonOpt, _date_bound, _plain, app, err, fail, guarded, lead_query, \
+    open_store, out, print_json, refuse_server_path
 from leadtui.i18n import t
 
 SCREENS = ("all", "converted", "pool", "mine", "sea")
@@ -23,9 +30,31 @@ def _ids(text: str | None, as_json: bool) -> list[int] | None:
         fail(t("--ids wants ids separated by commas, such as 12,15,40, not {value}", value=text), 2, as_json)
 
 
+@contextmanager
+def _target(out_path: str, fmt: str | None, as_json: bool) -> Iterator[str]:
+    """The path the store writes: the operator's file, or for `-` a temporary one whose
+    bytes then go to standard output (over SSH, the one place the operator can read)."""
+    refuse_server_path(out_path, "--out")
+    if out_path != "-":
+        yield out_path
+        return
+    if fmt not in ("xlsx", "csv"):
+        fail(t("--out - (standard output) wants --format xlsx or --format csv"), 2, as_json)
+    with tempfile.TemporaryDirectory(prefix="leadtui-export-") as folder:
+        path = os.path.join(folder, f"export.{fmt}")
+        yield path
+        if os.path.exists(path):
+            with open(path, "rb") as fh:
+                shutil.copyfileobj(fh, sys.stdout.buffer)
+            sys.stdout.buffer.flush()
+
+
 @app.command("export")
 def export(
-    out_path: Annotated[str, typer.Option("--out", help="The file to write: FILE.xlsx or FILE.csv.")],
+    out_path: Annotated[str, typer.Option("--out", help="The file to write: FILE.xlsx or FILE.csv; - writes to "
+                                                        "standard output (with --format).")],
+    fmt: Annotated[str | None, typer.Option("--format", help="xlsx or csv (default: the file name's ending).")
+                   ] = None,
     screen: Annotated[str, typer.Option("--screen", help="all, converted, pool, mine or sea.")] = "all",
     pool: Annotated[str | None, typer.Option("--pool", help="The pool (--screen pool, or to narrow all / "
                                                             "converted) or the public sea (--screen sea).")] = None,
@@ -46,12 +75,12 @@ def export(
         fail(t("--screen is one of {choices}, not {value}", choices=", ".join(SCREENS), value=screen), 2, json_)
     id_list = _ids(ids, json_)
     chosen = [f.strip() for f in fields.split(",") if f.strip()] if fields else None
-    with guarded(json_):
+    with guarded(json_), _target(out_path, fmt, json_) as target:
         store = open_store(db, as_)
         if calls:
             if id_list is None:
                 fail(t("--calls exports the call records of the leads given by --ids"), 2, json_)
-            result = store.export_calls(id_list, out_path, batch=batch)
+            result = store.export_calls(id_list, target, fmt=fmt, batch=batch)
         else:
             if screen in ("mine", "sea"):
                 sea_id = store.show_pool(pool, "sea").id if screen == "sea" and pool else None
@@ -64,11 +93,17 @@ def export(
                 pool_id = store.show_pool(pool).id if pool else None
                 q = lead_query(screen, query, since, until, pool_id=pool_id,
                                sort="converted_at" if screen == "converted" else "submitted_at")
-            result = store.export_records(q, out_path, chosen, batch=batch, ids=id_list)
+            result = store.export_records(q, target, chosen, fmt=fmt, batch=batch, ids=id_list)
+    # With --out -, standard output holds the file: the summary goes to standard error.
+    say = err if out_path == "-" else out
     if json_:
-        print_json(result)
+        if out_path == "-":
+            sys.stderr.write(json.dumps(_plain(result), ensure_ascii=False) + "\n")
+        else:
+            print_json(result)
         return
-    out.print(Text(t("Exported {n} row(s) to {path}", n=f"{result.rows:,}", path=result.path)))
+    say.print(Text(t("Exported {n} row(s) to {path}", n=f"{result.rows:,}",
+                     path=t("standard output") if out_path == "-" else result.path)))
     if result.batches > 1:
         err.print(Text(t("Batch {batch} of {batches} ({total} rows in all)", batch=result.batch,
                          batches=result.batches, total=f"{result.total:,}")))

@@ -14,7 +14,8 @@ from typing import Annotated
 
 import typer
 
-from leadtui.cli import AsOpt, DbOpt, JsonOpt, app, err, fail, guarded, open_store, print_json, print_table
+from leadtui.cli import AsOpt, DbOpt, JsonOpt, app, err, fail, guarded, open_store, print_json, print_table, \
+    refuse_server_path
 from leadtui.i18n import label, t
 
 SCREENS = ("all", "converted", "pool")
@@ -64,6 +65,8 @@ def search(
         fail(t("Give a query, or --queries-file FILE"), 2, json_)
     if queries_file is not None and not json_:
         fail(t("--queries-file prints JSON lines: add --json"), 2)
+    if queries_file is not None:
+        refuse_server_path(queries_file, "--queries-file")
     with guarded(json_):
         store = open_store(db, as_)
         pool_id = store.show_pool(pool).id if pool else None

@@ -14,7 +14,17 @@ _frozen: datetime | None = None
 def now() -> datetime:
     if _frozen is not None:
         return _frozen
+    return wall()
+
+
+def wall() -> datetime:
+    """The wall clock, whatever `now` says: the audit trail keeps it beside a
+    simulated time, so that a replay under `--now` is never taken for the real thing."""
     return datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
+
+
+def simulated() -> bool:
+    return _frozen is not None
 
 
 def freeze(at: datetime | None) -> None:

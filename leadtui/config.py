@@ -5,12 +5,17 @@ platform's equivalent), e.g.:
 
     db = "postgresql+psycopg://crm@dbhost/crm"
     lang = "zh"
+    service_account = "crm"   # PostgreSQL's locked-down mode (see `leadtui shell`)
+
+Identity is not a setting: the operator is the account of the process's real uid
+(or, under `leadtui shell LOGIN`, the login bound to the SSH key). No environment
+variable or config key can change it; only an admin's `--as` acts for someone else.
 """
 
 from __future__ import annotations
 
-import getpass
 import os
+import pwd
 import tomllib
 from functools import cache
 from pathlib import Path
@@ -67,9 +72,13 @@ def language(flag: str | None = None) -> str | None:
 
 
 def os_login() -> str:
-    """The operator is the OS login of the process (SPEC 1)."""
-    return getpass.getuser()
+    """The operator: the account of the process's real uid (SPEC 1). Not LOGNAME or
+    USER, which anyone can set (`LOGNAME=root leadtui users add …` made admins)."""
+    return pwd.getpwuid(os.getuid()).pw_name
 
 
-def as_login(flag: str | None = None) -> str | None:
-    return _setting(flag, "LEADTUI_AS", "as")
+def service_account() -> str | None:
+    """The OS account that owns a PostgreSQL database's locked-down mode (`leadtui
+    shell`). From the config file only: the environment is the caller's to set."""
+    value = _file().get("service_account")
+    return str(value) if value else None

@@ -315,7 +315,7 @@ def test_db_status_and_upgrade_on_the_command_line(empty_sqlite: Database, cli_e
     status = json.loads(result.stdout)
     assert status == {"db": path, "current": None, "head": HEAD, "versioned": False, "empty": False,
                       "up_to_date": False, "needs_upgrade": True, "too_new": False,
-                      "status": "made by an older leadtui: run `leadtui db upgrade`"}
+                      "status": "made by an older leadtui: run `leadtui db upgrade`", "readable_by_others": []}
 
     result = run("db", "upgrade", "--db", path)
     assert result.exit_code == 0, result.output

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from leadtui.i18n import t
-from leadtui.store.errors import StoreError
+from leadtui.store.errors import DatabaseReplaced, StoreError
 
 if TYPE_CHECKING:
     from leadtui.app import LeadApp
@@ -30,6 +30,8 @@ class StoreCalls:
                 result = fn(*args, **kwargs)
             except StoreError as exc:
                 app.call_from_thread(failed or app.show_error, str(exc))
+                if isinstance(exc, DatabaseReplaced):
+                    app.call_from_thread(app.database_replaced, str(exc))
             except Exception as exc:  # noqa: BLE001 — a DB fault must not kill the console
                 message = t("Database error: {error}", error=str(getattr(exc, "orig", None) or exc))
                 app.call_from_thread(failed or app.show_error, message)

@@ -243,6 +243,8 @@ class LeadListScreen(RecordListScreen):
     def action_export_calls(self) -> None:
         from leadtui.screens.export_dialog import ExportDialog
 
+        if self.app.refuse_server_files():
+            return
         ids = self.targets()
         if ids:
             self.app.push_screen(ExportDialog(" · ".join(self.title_parts()), f"{self.screen_kind}-calls",
@@ -250,6 +252,9 @@ class LeadListScreen(RecordListScreen):
 
     def action_import_leads(self) -> None:
         from leadtui.screens.import_dialog import ImportDialog
+
+        if self.app.refuse_server_files():
+            return
 
         def ask(pools: list[PoolRecord]) -> None:
             # The pools one may import into (the store checks again): admins all,

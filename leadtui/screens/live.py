@@ -36,7 +36,7 @@ from textual.screen import ModalScreen
 from textual.timer import Timer
 
 from leadtui.i18n import t
-from leadtui.store.errors import StoreError
+from leadtui.store.errors import DatabaseReplaced, StoreError
 
 if TYPE_CHECKING:
     from leadtui.store.changes import Changes
@@ -63,6 +63,7 @@ class _Look:
 class _Found:
     look: _Look
     position: int
+    feed: Any = None  # the feed the position belongs to
     total: int | None = None  # None: nothing changed
     pages: dict[int, list[Any]] = field(default_factory=dict)
     unmark: set[int] = field(default_factory=set)
@@ -95,6 +96,7 @@ class LiveRefresh:
         if self._live_timer is not None:
             return  # on_mount can run twice along a subclass chain
         self._live_position: int | None = None
+        self._live_feed: Any = None
         self._live_busy = False
         self._live_trouble: str | None = None
         self._live_timer = self.set_interval(self.LIVE_EVERY, self.live_look)  # type: ignore[attr-defined]
@@ -129,8 +131,11 @@ class LiveRefresh:
         app = self.app
         store = app.store
         try:
-            position, changes = store.change_feed().since(self._live_position)
-            found = _Found(look, position)
+            feed = store.change_feed()
+            # A reopened database has a new feed: its positions start afresh.
+            known = self._live_position if feed is self._live_feed else None
+            position, changes = feed.since(known)
+            found = _Found(look, position, feed=feed)
             if changes:
                 size = self.table.PAGE_SIZE
                 found.total = self.count(look.query)
@@ -140,6 +145,8 @@ class LiveRefresh:
                 found.unread = store.unread_count()
         except StoreError as exc:
             app.call_from_thread(self._live_failed, str(exc))
+            if isinstance(exc, DatabaseReplaced):
+                app.call_from_thread(app.database_replaced, str(exc))
         except Exception as exc:  # noqa: BLE001 — a refresh must never stop the console
             app.call_from_thread(self._live_failed, t("Database error: {error}",
                                                       error=str(getattr(exc, "orig", None) or exc)))
@@ -182,6 +189,7 @@ class LiveRefresh:
             self._live_trouble = None
             self.status.set(extra="")
         look = found.look
+        self._live_feed = found.feed
         if found.total is None:
             self._live_position = found.position
             return

@@ -113,14 +113,26 @@ class RecordListScreen(LiveRefresh, StoreCalls, Screen[None]):
         return self.query_one(StatusLine)
 
     def on_mount(self) -> None:
-        user = self.app.store.user
-        self.status.set(who=f"{user.name} @{user.login}", role=user.role, database=self.app.store.db.describe())
+        self.show_who()
         self.update_title()
         self.call_store(self.app.store.get_columns, self.screen_kind, done=self.set_columns)
         if self.ready():
             self.reload()
         self.table.focus()
         self.live_start()  # what other operators change shows (screens/live.py)
+
+    def show_who(self) -> None:
+        store = self.app.store
+        user = store.user
+        # A database file any account may read is said on every screen (issue 13).
+        self.status.set(who=f"{user.name} @{user.login}", role=user.role, database=store.db.describe(),
+                        warning=t("readable by all") if store.db.exposure() else "")
+
+    def reopened(self) -> None:
+        """The database file was opened again (screens/reopen.py): read it afresh."""
+        self.show_who()
+        if self.ready():
+            self.reload(keep_cursor=True)
 
     def on_screen_resume(self) -> None:
         # Back from a dialog, the detail, the trash or another screen: what was done
@@ -305,6 +317,8 @@ class RecordListScreen(LiveRefresh, StoreCalls, Screen[None]):
     def action_export(self) -> None:
         from leadtui.screens.export_dialog import ExportDialog
 
+        if self.app.refuse_server_files():
+            return
         self.app.push_screen(ExportDialog(" · ".join(self.title_parts()), self.screen_kind, self.query_spec,
                                           self.table.total, sorted(self.table.marks),
                                           self.column_keys, list(self.export_fields)))

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Mapping
+from typing import Any
 
-from sqlalchemy import insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session, aliased
 
 from leadtui import clock
 from leadtui.store import bulk, changes
@@ -23,12 +24,21 @@ def _json(values: Mapping[str, object] | None) -> str:
     return json.dumps(dict(values or {}), ensure_ascii=False, default=str, sort_keys=True)
 
 
+def _witness(session: Session) -> dict[str, object]:
+    """Who really acted and when, where that is not what the event says: the admin
+    behind an `--as` (the write session carries them, see Database.acting), and the
+    wall clock behind a `--now`."""
+    return {"operator_id": session.info.get("operator_id"),
+            "wall_at": clock.wall() if clock.simulated() else None}
+
+
 def record(session: Session, actor_id: int | None, action: str, entity: str, entity_id: int,
            before: Mapping[str, object] | None = None, after: Mapping[str, object] | None = None,
            reason: str = "", batch_id: str = "", pool_id: int | None = None) -> None:
     session.add(AuditEvent(
         at=clock.now(), actor_id=actor_id, action=action, entity=entity, entity_id=entity_id,
         before=_json(before), after=_json(after), reason=reason, batch_id=batch_id, pool_id=pool_id,
+        **_witness(session),
     ))
     changes.note(session, entity, entity_id, action, actor_id, after)  # for the consoles' live refresh
 
@@ -38,12 +48,14 @@ def record_many(session: Session, rows: list[dict[str, object]]) -> None:
     if not rows:
         return
     at = clock.now()
+    witness = _witness(session)
     # Straight through the driver (store/bulk.py): the ORM's bulk path costs a third
     # more per row, SQLAlchemy's own parameter handling as much again.
     bulk.insert_many(session, AuditEvent.__table__, [
         {"at": at, "actor_id": r.get("actor_id"), "action": r["action"], "entity": r["entity"],
          "entity_id": r["entity_id"], "before": _json(r.get("before")), "after": _json(r.get("after")),  # type: ignore[arg-type]
-         "reason": r.get("reason", ""), "batch_id": r.get("batch_id", ""), "pool_id": r.get("pool_id")}
+         "reason": r.get("reason", ""), "batch_id": r.get("batch_id", ""), "pool_id": r.get("pool_id"),
+         **witness}
         for r in rows
     ])
     changes.note_many(session, rows)
@@ -54,15 +66,26 @@ def notify(session: Session, user_id: int, kind: str, entity: str, entity_id: in
                              entity_id=entity_id, text=text))
 
 
+Operator = aliased(User, name="operator_user")
+
+
+def select_events() -> Select[Any]:
+    """Events with the logins of their actor and (under --as) their operator; see `as_record`."""
+    return (select(AuditEvent, User.login, Operator.login)
+            .outerjoin(User, User.id == AuditEvent.actor_id)
+            .outerjoin(Operator, Operator.id == AuditEvent.operator_id))
+
+
+def as_record(row: Any) -> AuditRecord:
+    e, login, operator = row
+    return AuditRecord(e.id, e.at, login or "", e.action, json.loads(e.before or "{}"),
+                       json.loads(e.after or "{}"), e.reason, e.batch_id, e.entity, e.entity_id,
+                       operator or "", e.wall_at)
+
+
 def history(session: Session, entity: str, entity_id: int) -> tuple[AuditRecord, ...]:
     rows = session.execute(
-        select(AuditEvent, User.login)
-        .outerjoin(User, User.id == AuditEvent.actor_id)
-        .where(AuditEvent.entity == entity, AuditEvent.entity_id == entity_id)
+        select_events().where(AuditEvent.entity == entity, AuditEvent.entity_id == entity_id)
         .order_by(AuditEvent.at, AuditEvent.id)
     ).all()
-    return tuple(
-        AuditRecord(e.id, e.at, login or "", e.action, json.loads(e.before or "{}"),
-                    json.loads(e.after or "{}"), e.reason, e.batch_id)
-        for e, login in rows
-    )
+    return tuple(as_record(row) for row in rows)

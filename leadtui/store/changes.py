@@ -338,6 +338,9 @@ class ChangeFeed:
         if now - self._checked < self._min_interval:
             return
         self._checked = now
+        # A file replaced under the console (a restore with `mv`): say so at the next
+        # look, before the operator's next write is refused for it.
+        self._db.check_same_file()
         try:
             if self._probe is None:
                 self._probe = _SqliteProbe(self._db) if self._db.is_sqlite else _PgProbe(self._db)

@@ -12,34 +12,32 @@ Many operators share one SQLite file, so:
   (`lock_timeout`).
 
 Faults (busy past the timeout, disk full, read-only, unreachable) leave `read()` and
-`write()` as the store's errors (store/faults.py). A write transaction on PostgreSQL
+`write()` as the store's errors (store/faults.py). A SQLite file is made private
+(store/dbfile.py), and a write into a file that was replaced since it was opened is
+refused. A write transaction on PostgreSQL
 ends with a NOTIFY of what it changed, for the open consoles (store/changes.py).
 """
 
 from __future__ import annotations
 
+import copy
 import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
-
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from leadtui.store import changes, faults
+from leadtui.store import changes, dbfile, faults
+from leadtui.store.errors import DatabaseReplaced, Unreachable
 
 BUSY_TIMEOUT_MS = 30_000
 
 
 def make_engine(url: str, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Engine:
     if url.startswith("sqlite"):
-        parsed = make_url(url)
-        path = parsed.database or ""
-        if path and path != ":memory:" and not parsed.query.get("uri"):
-            Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
             url,
             connect_args={"timeout": busy_timeout_ms / 1000, "check_same_thread": False},
@@ -98,11 +96,21 @@ def _setup_sqlite(engine: Engine, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Non
 
 
 class Database:
-    """One database: an engine and the two kinds of session the store uses."""
+    """One database: an engine and the two kinds of session the store uses.
 
-    def __init__(self, url: str, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
+    A SQLite file that is not there yet is made here, private (or the `group`'s), before
+    SQLite would make it with the umask's mode."""
+
+    # The admin behind an `--as`, for the audit trail (see `acting`).
+    operator_id: int | None = None
+
+    def __init__(self, url: str, busy_timeout_ms: int = BUSY_TIMEOUT_MS, group: str | None = None) -> None:
         self.url = url
         self.busy_timeout_ms = busy_timeout_ms
+        self.path = dbfile.sqlite_path(url)
+        if self.path is not None:
+            dbfile.create(self.path, group)
+        self.identity = dbfile.identity(self.path) if self.path else None
         self.engine = make_engine(url, busy_timeout_ms)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         self._read = sessionmaker(self.engine, expire_on_commit=False)
@@ -115,10 +123,35 @@ class Database:
         with faults.mapped(self.describe(), self.busy_timeout_ms / 1000), self._read() as session:
             yield session
 
+    def acting(self, operator_id: int) -> Database:
+        """This database (same engine) for a store whose actor is not the operator:
+        its write sessions carry the operator, whom audit.record writes down."""
+        view = copy.copy(self)
+        view.operator_id = operator_id
+        return view
+
+    def check_same_file(self) -> None:
+        """Refuse to go on with a SQLite file that was moved, deleted or replaced
+        since it was opened (its device and inode are no longer the path's)."""
+        if self.identity is not None and dbfile.identity(self.path) != self.identity:  # type: ignore[arg-type]
+            raise DatabaseReplaced(
+                "The database file {path} was moved, deleted or replaced since leadtui opened it: nothing "
+                "was saved. Reopen it to work on the file that is there now", path=self.path)
+
+    def reopened(self) -> Database:
+        """A new Database on the file now at this one's path."""
+        if self.path is not None and not os.path.exists(self.path):
+            raise Unreachable("There is no database file {path} any more: nothing was saved", path=self.path)
+        fresh = Database(self.url, self.busy_timeout_ms)
+        fresh.operator_id = self.operator_id
+        return fresh
+
     @contextmanager
     def write(self) -> Iterator[Session]:
         """One business action: one transaction, committed or rolled back whole."""
-        with faults.mapped(self.describe(), self.busy_timeout_ms / 1000), self._write() as session, \
+        self.check_same_file()
+        info = {"operator_id": self.operator_id} if self.operator_id is not None else {}
+        with faults.mapped(self.describe(), self.busy_timeout_ms / 1000), self._write(info=info) as session, \
                 session.begin():
             if not self.is_sqlite:
                 changes.collect(session)  # the audit trail notes what changed...
@@ -139,6 +172,10 @@ class Database:
         with self.engine.execution_options(leadtui_write=True).begin() as conn:
             Base.metadata.create_all(conn)
             stamp_head(conn)
+
+    def exposure(self) -> list[str]:
+        """The database's files every account on the server may read (SQLite)."""
+        return dbfile.exposure(self.path) if self.path else []
 
     def describe(self) -> str:
         """A short name of the database for the status line (no password)."""

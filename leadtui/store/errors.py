@@ -63,3 +63,8 @@ class ReadOnly(DatabaseFault):
 
 class Unreachable(DatabaseFault):
     pass
+
+
+class DatabaseReplaced(DatabaseFault):
+    """The SQLite file was moved, deleted or replaced (a restore from backup) since it
+    was opened: a write now would go into a file nobody reads again."""

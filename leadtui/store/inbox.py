@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 
 from leadtui import clock
 from leadtui.i18n import t
+from leadtui.store import audit
 from leadtui.store.access import lead_role
 from leadtui.store.errors import NotFound, Refused
 from leadtui.store.models import AuditEvent, Lead, Notification, User
@@ -69,7 +70,7 @@ def list_audit(store: Store, lead_id: int | None = None, login: str | None = Non
                limit: int = 100) -> list[AuditRecord]:
     """Admins read the whole trail; others the history of a lead they may see."""
     with store.db.read() as session:
-        stmt = select(AuditEvent, User.login).outerjoin(User, User.id == AuditEvent.actor_id)
+        stmt = audit.select_events()
         if lead_id is not None:
             lead = session.get(Lead, lead_id)
             if lead is None and not store.actor.is_admin:
@@ -85,6 +86,4 @@ def list_audit(store: Store, lead_id: int | None = None, login: str | None = Non
                 raise NotFound("There is no user {login}", login=login)
             stmt = stmt.where(AuditEvent.actor_id == user_id)
         stmt = stmt.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)
-        return [AuditRecord(e.id, e.at, who or "", e.action, json.loads(e.before or "{}"),
-                            json.loads(e.after or "{}"), e.reason, e.batch_id, e.entity, e.entity_id)
-                for e, who in session.execute(stmt)]
+        return [audit.as_record(row) for row in session.execute(stmt)]

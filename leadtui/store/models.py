@@ -43,6 +43,20 @@ class User(Base):
     department: Mapped[Department | None] = relationship()
 
 
+class SshKey(Base):
+    """A public key bound to a login: the locked-down mode (SPEC 11) knows an operator
+    by the key sshd accepted, through `leadtui ssh authorized-keys`. A key opens one
+    login only, so the key itself is unique."""
+
+    __tablename__ = "ssh_keys"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(64))  # ssh-ed25519, ssh-rsa, ecdsa-sha2-nistp256…
+    blob: Mapped[str] = mapped_column(Text, unique=True)  # the key's base64, as in authorized_keys
+    comment: Mapped[str] = mapped_column(String(200), default="")
+    added_at: Mapped[datetime] = mapped_column(DateTime)
+
+
 class Pool(Base):
     """A lead pool (kind "lead") or a public sea of customers (kind "sea"): SPEC 4
     gives a sea the same settings as a pool, so both share one table and one code."""
@@ -274,6 +288,12 @@ class AuditEvent(Base):
     batch_id: Mapped[str] = mapped_column(String(40), default="")
     # The pool or sea the record was in: daily claim limits count per pool from here.
     pool_id: Mapped[int | None] = mapped_column(Integer)
+    # Under `--as`: the admin who really acted (actor_id is the user acted for);
+    # otherwise empty.
+    operator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Under `--now`: the wall-clock time of the change (`at` is the simulated one);
+    # otherwise empty.
+    wall_at: Mapped[datetime | None] = mapped_column(DateTime)
     __table_args__ = (
         Index("ix_audit_entity", "entity", "entity_id"),
         Index("ix_audit_actor_action", "actor_id", "action", "at"),

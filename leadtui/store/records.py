@@ -18,6 +18,7 @@ class UserRecord:
     role: str
     department: str | None = None
     customer_cap: int | None = None
+    ssh_keys: tuple[str, ...] = ()  # "SHA256:… comment" of each key bound to the login
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,8 @@ class AuditRecord:
     batch_id: str
     entity: str = ""
     entity_id: int | None = None
+    operator: str = ""  # the admin behind an --as (actor is the user acted for)
+    wall_at: datetime | None = None  # the wall clock behind a --now (at is the simulated time)
 
 
 @dataclass(frozen=True)

@@ -40,13 +40,36 @@ _FEED_LOCK = threading.Lock()
 
 class Store:
     def __init__(self, db: Database, os_login: str, as_login: str | None = None) -> None:
-        self.db = db
+        self._logins = (os_login, as_login)
         self._feed: ChangeFeed | None = None
+        self._open(db)
+
+    def _open(self, db: Database) -> None:
+        os_login, as_login = self._logins
         with db.read() as session:
+            # The operator is who runs leadtui; the actor whom they act as (an admin's --as).
+            self.operator: Actor = resolve_actor(session, os_login)
             self.actor: Actor = resolve_actor(session, os_login, as_login)
             dept = session.get(Department, self.actor.department_id) if self.actor.department_id else None
+        # Under --as the audit trail names both (Database.acting).
+        self.db = db.acting(self.operator.id) if self.operator.id != self.actor.id else db
         self.user = UserRecord(self.actor.id, self.actor.login, self.actor.name, self.actor.role,
                                dept.name if dept else None)
+
+    def reopen(self) -> None:
+        """Open the database file now at the path again (after a restore replaced the
+        one this store had open): same operator and actor, looked up again there."""
+        from leadtui.store.schema import check_schema, where
+
+        old, fresh = self.db, self.db.reopened()
+        try:
+            check_schema(fresh.engine, where(fresh.engine.url))
+            self._open(fresh)
+        except BaseException:
+            fresh.dispose()
+            raise
+        self.close_change_feed()
+        old.dispose()
 
     # leads
     count_leads = leads.count_leads

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from leadtui.store import audit
+from leadtui.store import audit, ssh_keys
 from leadtui.store.errors import Invalid, NotFound, Refused
 from leadtui.store.fields import ROLES
-from leadtui.store.models import Department, User
+from leadtui.store.models import Department, SshKey, User
 from leadtui.store.records import UserRecord
 
 if TYPE_CHECKING:
@@ -58,11 +59,24 @@ def bootstrap_admin(db: Database, login: str, name: str) -> UserRecord | None:
         return _create(session, None, login, name, "admin", None)
 
 
-def add_user(store: Store, login: str, name: str, role: str = "sales", dept: str | None = None) -> UserRecord:
+def _key_names(keys: Sequence[ssh_keys.PublicKey]) -> tuple[str, ...]:
+    return tuple(" ".join(filter(None, (k.fingerprint, k.comment))) for k in keys)
+
+
+def add_user(store: Store, login: str, name: str, role: str = "sales", dept: str | None = None,
+             keys: Sequence[str] = ()) -> UserRecord:
+    """A new user, with the SSH public keys that open their login in the locked-down mode."""
     if not store.actor.is_admin:
         raise Refused("Only an admin may add users")
+    parsed = [ssh_keys.parse(k) for k in keys]
     with store.db.write() as session:
-        return _create(session, store.actor.id, login, name, role, dept)
+        made = _create(session, store.actor.id, login, name, role, dept)
+        if parsed:
+            user = session.get(User, made.id)
+            added = ssh_keys.add_keys(session, user, parsed)
+            audit.record(session, store.actor.id, "settings", "user", made.id, {}, {"ssh_keys_added": added})
+        return UserRecord(made.id, login, made.name, role, made.department, None,
+                          _key_names(ssh_keys.keys_of(session, made.id)))
 
 
 def list_users(store: Store) -> list[UserRecord]:
@@ -70,7 +84,11 @@ def list_users(store: Store) -> list[UserRecord]:
         rows = session.execute(
             select(User, Department.name).outerjoin(Department, Department.id == User.department_id)
             .where(User.active.is_(True)).order_by(User.login)).all()
-        return [UserRecord(u.id, u.login, u.name, u.role, d, u.customer_cap) for u, d in rows]
+        keys: dict[int, list[ssh_keys.PublicKey]] = {}
+        for key in session.scalars(select(SshKey).order_by(SshKey.id)):
+            keys.setdefault(key.user_id, []).append(ssh_keys.PublicKey(key.kind, key.blob, key.comment))
+        return [UserRecord(u.id, u.login, u.name, u.role, d, u.customer_cap, _key_names(keys.get(u.id, [])))
+                for u, d in rows]
 
 
 # `set_user(customer_cap=None)` means "no cap"; leaving it out means "unchanged".
@@ -78,10 +96,12 @@ UNCHANGED = object()
 
 
 def set_user(store: Store, login: str, *, role: str | None = None, dept: str | None = None,
-             customer_cap: int | None | object = UNCHANGED, name: str | None = None) -> UserRecord:
-    """Change a user's role, department, name or customer holding cap (admins only)."""
+             customer_cap: int | None | object = UNCHANGED, name: str | None = None,
+             add_keys: Sequence[str] = (), remove_keys: Sequence[str] = ()) -> UserRecord:
+    """Change a user's role, department, name, customer holding cap or SSH keys (admins only)."""
     if not store.actor.is_admin:
         raise Refused("Only an admin may change users")
+    parsed = [ssh_keys.parse(k) for k in add_keys]
     if role is not None and role not in ROLES:
         raise Invalid("Unknown role {role}: one of {choices}", role=role, choices=", ".join(ROLES))
     if customer_cap is not UNCHANGED and customer_cap is not None:
@@ -109,8 +129,15 @@ def set_user(store: Store, login: str, *, role: str | None = None, dept: str | N
         after = {"role": user.role, "department_id": user.department_id,
                  "customer_cap": user.customer_cap, "name": user.name}
         changed = {k: v for k, v in after.items() if before[k] != v}
+        removed = ssh_keys.remove_keys(session, user, remove_keys)
+        added = ssh_keys.add_keys(session, user, parsed)
+        if removed:
+            changed["ssh_keys_removed"] = removed
+        if added:
+            changed["ssh_keys_added"] = added
         if changed:
             audit.record(session, store.actor.id, "settings", "user", user.id,
-                         {k: before[k] for k in changed}, changed)
+                         {k: before[k] for k in changed if k in before}, changed)
         dept_name = session.get(Department, user.department_id).name if user.department_id else None
-        return UserRecord(user.id, user.login, user.name, user.role, dept_name, user.customer_cap)
+        return UserRecord(user.id, user.login, user.name, user.role, dept_name, user.customer_cap,
+                          _key_names(ssh_keys.keys_of(session, user.id)))

@@ -20,6 +20,7 @@ class StatusLine(Static):
         self.who = ""
         self.role = ""
         self.database = ""
+        self.warning = ""  # about the database itself (files others may read)
         self.shown: int | None = None
         self.marked = 0
         self.unread = 0
@@ -35,6 +36,8 @@ class StatusLine(Static):
         text.append(one_line(self.who), style="bold")
         text.append(f" ({label(self.role)})")
         text.append(" │ " + one_line(self.database))
+        if self.warning:
+            text.append(" ⚠ " + one_line(self.warning), style="bold red")
         shown = "…" if self.shown is None else f"{self.shown:,}"
         text.append(" │ " + t("rows {n}", n=shown))
         text.append(" │ " + t("marked {n}", n=f"{self.marked:,}"), style="bold" if self.marked else "")
