@@ -191,7 +191,6 @@ def shell(
         database = open_db(db)
         ssh_keys.check_service_account(database.path)
         Store(database, login)  # an unknown or removed login stops here, with the message to give
-    G.login, G.shell_db, G.as_login = login, database.url, None
     try:
         argv = shlex.split(os.environ.get("SSH_ORIGINAL_COMMAND", ""))
     except ValueError as exc:
@@ -199,15 +198,18 @@ def shell(
                error=str(exc)), 2)
     if argv and argv[0] == "leadtui":
         argv = argv[1:]  # `ssh server leadtui leads list` as well as `ssh server leads list`
-    if not argv:
-        if not (sys.stdin.isatty() and sys.stdout.isatty()):
-            fail(t("The console needs a terminal: connect with `ssh -t`, or give a leadtui command "
-                   "(e.g. `ssh SERVER leads list`)"), 2)
-        run_console(None)
-        return
     refusal = _refused_in_shell(argv)
     if refusal:
         fail(refusal, 2)
-    err.file.flush()
-    # The same command line parser, in this process: nothing here passes through a shell.
-    app(args=argv, prog_name="leadtui")
+    if not argv and not (sys.stdin.isatty() and sys.stdout.isatty()):
+        fail(t("The console needs a terminal: connect with `ssh -t`, or give a leadtui command "
+               "(e.g. `ssh SERVER leads list`)"), 2)
+    G.login, G.shell_db, G.as_login = login, database.url, None
+    try:
+        if not argv:
+            run_console(None)
+        else:
+            # The same command line parser, in this process: nothing passes through a shell.
+            app(args=argv, prog_name="leadtui")
+    finally:
+        G.login = G.shell_db = None
