@@ -874,4 +874,64 @@ ZH: dict[str, str] = {
     "Previous tab": "上一个标签页",
     "Next tab": "下一个标签页",
     # --- end audit fixes
+
+    # issue 13: identity, --now, the database file, the locked-down mode (SSH)
+    "--now is for commands that act as a leadtui user, not `{command}`": "--now 只用于以 leadtui 用户身份执行的命令，不能用于 `{command}`",
+    "--out - (standard output) wants --format xlsx or --format csv": "--out -（标准输出）需要 --format xlsx 或 --format csv",
+    "Cannot give {path} to group {group}: only its owner may, and only to a group they belong to":
+        "无法把 {path} 交给用户组 {group}：只有文件所有者可以这样做，且只能交给其所属的组",
+    "Cannot read the command {command}: {error}": "无法读取命令 {command}：{error}",
+    "Cannot read the database file {path}: {error}": "无法读取数据库文件 {path}：{error}",
+    "Cannot read the key file {path}: {error}": "无法读取密钥文件 {path}：{error}",
+    "Give the folder {folder} to group {group} with the setgid bit (chgrp {group} {folder}; chmod g+rwxs {folder}), "
+    "so that the -wal and -shm files SQLite makes there are the group's too":
+        "请把目录 {folder} 交给用户组 {group} 并设置 setgid 位（chgrp {group} {folder}; chmod g+rwxs {folder}），"
+        "这样 SQLite 在其中生成的 -wal 和 -shm 文件也属于该组",
+    "Not now": "暂不",
+    "On PostgreSQL, leadtui shell and leadtui ssh run only as the service account named by "
+    "`service_account = \"…\"` in the config file, and none is named":
+        "使用 PostgreSQL 时，leadtui shell 和 leadtui ssh 只能以配置文件中 `service_account = \"…\"` 指定的服务账号运行，"
+        "但配置中没有指定",
+    "Only an admin may run leadtui with --now; {login} is {role}": "只有管理员可以使用 --now；{login} 是{role}",
+    "Over SSH the files on the server are not yours: export with `ssh SERVER export --out - --format csv > FILE.csv`, "
+    "import with `ssh SERVER import - --format csv < FILE.csv`":
+        "通过 SSH 使用时，服务器上的文件不属于你：导出请用 `ssh SERVER export --out - --format csv > FILE.csv`，"
+        "导入请用 `ssh SERVER import - --format csv < FILE.csv`",
+    "Over SSH, {option} takes - (standard input or output), not a file on the server: {path}":
+        "通过 SSH 使用时，{option} 只接受 -（标准输入或输出），不能是服务器上的文件：{path}",
+    "Reopen": "重新打开",
+    "Reopened {db}": "已重新打开 {db}",
+    "Reopening…": "正在重新打开…",
+    "SSH keys": "SSH 密钥",
+    "The SSH key {fingerprint} already opens login {login}; a key opens one login only":
+        "SSH 密钥 {fingerprint} 已绑定登录名 {login}；一个密钥只能绑定一个登录名",
+    "The console needs a terminal: connect with `ssh -t`, or give a leadtui command (e.g. `ssh SERVER leads list`)":
+        "控制台需要终端：请用 `ssh -t` 连接，或给出一条 leadtui 命令（例如 `ssh SERVER leads list`）",
+    "The database file changed": "数据库文件已变化",
+    "The database file {path} was moved, deleted or replaced since leadtui opened it: nothing was saved. "
+    "Reopen it to work on the file that is there now":
+        "数据库文件 {path} 在 leadtui 打开后被移动、删除或替换：未保存任何内容。请重新打开，以便在现在的文件上工作",
+    "There is no database file {path} any more: nothing was saved": "数据库文件 {path} 已不存在：未保存任何内容",
+    "There is no group {group} on this server": "此服务器上没有用户组 {group}",
+    "Warning: every account on this server may read {files}: run `chmod 600` on them (or "
+    "`leadtui init --group GROUP` to share them with one group)":
+        "警告：此服务器上的所有账号都能读取 {files}：请对它们执行 `chmod 600`（或用 `leadtui init --group GROUP` 只与一个用户组共享）",
+    "Wrote {n} key line(s) to {path}": "已向 {path} 写入 {n} 行密钥",
+    "`{command}` is not allowed over SSH": "通过 SSH 不允许使用 `{command}`",
+    "leadtui shell and leadtui ssh run only as the account that owns the database file {path}; {login} does not":
+        "leadtui shell 和 leadtui ssh 只能以数据库文件 {path} 的所有者账号运行；{login} 不是",
+    "leadtui shell and leadtui ssh run only as the service account {service}; {login} is not it":
+        "leadtui shell 和 leadtui ssh 只能以服务账号 {service} 运行；{login} 不是",
+    "readable by all": "所有人可读",
+    "standard output": "标准输出",
+    "{actor} (by {operator})": "{actor}（由 {operator} 操作）",
+    "(by {operator})": "（由 {operator} 操作）",
+    "{at} (really {wall})": "{at}（实际 {wall}）",
+    "{key}… is not an SSH public key: give it as `ssh-ed25519 AAAA… comment` (a .pub file's line), with no options "
+    "before it": "{key}… 不是 SSH 公钥：请按 `ssh-ed25519 AAAA… 备注` 的格式给出（.pub 文件中的一行），前面不要带选项",
+    "{key}… is not an SSH public key: its base64 part is damaged or of another type":
+        "{key}… 不是 SSH 公钥：其 base64 部分已损坏或属于其他类型",
+    "{login} has no SSH key {key}": "{login} 没有 SSH 密钥 {key}",
+    "{option} is not allowed over SSH: you are who your key says, on the service's database":
+        "通过 SSH 不允许使用 {option}：你的身份由密钥决定，使用服务的数据库",
 }

@@ -31,7 +31,8 @@ from leadtui.i18n_zh import ZH
 PACKAGE = Path(leadtui.__file__).parent
 
 ERRORS = {"Refused", "Invalid", "NotFound", "UnknownLogin", "StoreError",
-          "DatabaseFault", "Busy", "DiskFull", "ReadOnly", "Unreachable"}  # the last five: store/faults.py
+          "DatabaseFault", "Busy", "DiskFull", "ReadOnly", "Unreachable",  # these five: store/faults.py
+          "DatabaseReplaced"}
 
 # leadtui/store/audit.py `record(...)` action names, shown translated in the detail's history.
 AUDIT_ACTIONS = ["create", "convert", "followup", "assign", "claim", "reclaim", "return", "delete",

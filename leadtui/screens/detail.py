@@ -150,6 +150,8 @@ def history_text(events: tuple[AuditRecord, ...]) -> Text:
             if before != after and (before is not None or after is not None):
                 changes.append(f"{label(key)}: {_value(key, before)} → {_value(key, after)}")
         line = f"{e.at:%Y-%m-%d %H:%M}  {t(e.action)}  @{e.actor or '-'}"
+        if e.operator:  # an admin's --as
+            line += " " + t("(by {operator})", operator=e.operator)
         text.append(one_line(line), style="bold")
         if changes:
             text.append("  " + one_line("; ".join(changes)))
