@@ -307,3 +307,15 @@ def test_through_sshd_a_terminal_gets_the_console(sshd: dict[str, object]) -> No
     finally:
         console.kill()
     assert "@li".encode() in seen  # the status line: li's console
+
+
+def test_on_postgresql_the_service_account_is_the_one_the_config_names(monkeypatch) -> None:  # noqa: ANN001
+    monkeypatch.setattr(config, "os_login", lambda: "crm")
+    monkeypatch.setattr(config, "service_account", lambda: None)
+    with pytest.raises(Refused, match="none is named"):
+        ssh_keys.check_service_account(None)
+    monkeypatch.setattr(config, "service_account", lambda: "someone.else")
+    with pytest.raises(Refused, match="only as the service account someone.else; crm is not it"):
+        ssh_keys.check_service_account(None)
+    monkeypatch.setattr(config, "service_account", lambda: "crm")
+    ssh_keys.check_service_account(None)
