@@ -874,4 +874,28 @@ ZH: dict[str, str] = {
     "Previous tab": "上一个标签页",
     "Next tab": "下一个标签页",
     # --- end audit fixes
+    # issue 13: hostile files
+    "{field} holds {code}, half of a UTF-16 surrogate pair alone, which is no character":
+        "{field} 含有 {code}（UTF-16 代理对中落单的一半），这不是字符",
+    "nested too deeply": "嵌套层数过深",
+    "{name} is past what an import reads: {what}, where the limit is {limit}; nothing was imported":
+        "{name} 超出导入可读取的范围：{what}，上限为 {limit}；未导入任何内容",
+    "its parts unpack to {mb} MB": "其各部分解压后共 {mb} MB",
+    "its parts unpack to more than {mb} MB": "其各部分解压后超过 {mb} MB",
+    "part {part} unpacks to {mb} MB": "部分 {part} 解压后为 {mb} MB",
+    "part {part} unpacks to {ratio} times its packed size": "部分 {part} 解压后为压缩大小的 {ratio} 倍",
+    "has cells in": "的单元格占",
+    "declares": "声明",
+    "sheet {part} {verb} {rows} rows x {columns} columns": "工作表 {part} {verb} {rows} 行 × {columns} 列",
+    "{n} rows": "{n} 行",
+    "{n} columns": "{n} 列",
+    "{n} cells": "{n} 个单元格",
+    "{n} characters": "{n} 个字符",
+    "the cells of sheet {part} take {mb} MB of text from its shared strings":
+        "工作表 {part} 的单元格从共享字符串中取用 {mb} MB 文本",
+    "it is {mb} MB": "文件大小为 {mb} MB",
+    "it has more than {n} rows or {cells} values": "超过 {n} 行或 {cells} 个值",
+    "{n} rows and {cells} values": "{n} 行及 {cells} 个值",
+    "line {line} holds a value longer than {n} characters": "第 {line} 行有一个值超过 {n} 个字符",
+    # --- end issue 13: hostile files
 }

@@ -5,18 +5,30 @@ field given twice, is refused with a message saying what to do."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import zipfile
 from pathlib import Path
 
 import pytest
 from python_calamine import CalamineWorkbook
+from sqlalchemy import select
 
 from leadtui.export_files import write_table, xml_text
 from leadtui.store.db import Database
+from leadtui.store.errors import Invalid
 from leadtui.store.intake import add_lead
+from leadtui.store.models import Lead
 from leadtui.store.records import LeadQuery
-from tests.factories import make_pool, make_user, store_for
+from tests.factories import count_rows, make_pool, make_user, store_for
 
 XML_ILLEGAL = "\x01\x08\x0b\x0c\x1f\ufffe\uffff\ud800\udfff"
+
+
+def leads_by_contact(db: Database) -> dict[str, Lead]:
+    with db.read() as session:
+        return {lead.contact: lead for lead in session.scalars(select(Lead))}
 
 
 def calamine_rows(path: Path) -> list[list[object]]:
@@ -63,3 +75,195 @@ def test_the_xlsx_rejects_file_takes_a_row_with_nonchars(db: Database, boss, tmp
     assert (result.imported, result.rejected) == (1, 1)
     back = calamine_rows(tmp_path / "bad.xlsx")
     assert back[1][:2] == ["Bad", "123"] and "mobile 123 is not a mainland mobile" in back[1][2]
+
+
+# ----------------------------------------------------------------------------- 7: one bad line, one rejection
+
+
+def test_a_lone_surrogate_or_deep_nesting_rejects_only_its_own_line(db: Database, boss) -> None:  # noqa: ANN001
+    lines = [
+        '{"contact": "First", "source": "intent"}\n',
+        '{"contact": "\\ud800x", "source": "intent"}\n',
+        "[" * 4096 + "\n",
+        '{"contact": "Mob", "mobile": "\\udfff1"}\n',
+        '{"\\ud83d": "key", "contact": "Odd key"}\n',
+        b'{"contact": "Last", "company": "\\ud83d\\ude00 ok"}\n',  # a pair escaped is a character
+    ]
+    result = boss.ingest_leads(lines)
+    assert (result.read, result.imported, result.rejected) == (6, 3, 3)
+    reasons = {p.row: p.reason for p in result.problems}
+    assert reasons[2] == "Contact holds U+D800, half of a UTF-16 surrogate pair alone, which is no character"
+    assert reasons[3] == "not JSON: nested too deeply"
+    assert reasons[4].startswith("Mobile holds U+DFFF") and "mobile \ufffd1 is not a mainland mobile" in reasons[4]
+    assert result.unknown_columns == ("\ufffd",)
+    assert sorted(leads_by_contact(db)) == ["First", "Last", "Odd key"]
+    assert leads_by_contact(db)["Last"].company == "\U0001f600 ok"
+
+
+def test_generated_order_numbers_skip_stored_and_given_ones(db: Database, boss, tmp_path: Path,  # noqa: ANN001
+                                                            monkeypatch) -> None:  # noqa: ANN001
+    from leadtui.store import lead_import
+
+    with db.write() as session:  # as if imported from another database: this one's counter is still at 0
+        add_lead(session, {"contact": "Elsewhere", "order_no": "L20261122-000002"})
+    lines = ['{"contact": "Gen1"}', '{"contact": "Given", "order_no": "L20261122-000001"}', '{"contact": "Gen2"}']
+    result = boss.ingest_leads(lines)
+    assert (result.imported, result.rejected) == (3, 0), result.problems
+    numbers = {c: lead.order_no for c, lead in leads_by_contact(db).items()}
+    assert numbers["Given"] == "L20261122-000001"
+    assert {numbers["Gen1"], numbers["Gen2"]} == {"L20261122-000003", "L20261122-000004"}
+    # an import in batches: a number given in a later batch is not made for an earlier one
+    monkeypatch.setattr(lead_import, "BATCH", 2)
+    rows = [["contact", "order_no"], ["A", ""], ["B", ""], ["C", "L20261122-000006"], ["D", "L20261122-000005"],
+            ["Stored", "L20261122-000002"], ["Twice", "L20261122-000006"]]
+    path = tmp_path / "o.csv"
+    path.write_text("\n".join(",".join(r) for r in rows) + "\n", encoding="utf-8")
+    result = boss.import_leads(path)
+    assert (result.imported, result.skipped, result.rejected) == (4, 1, 1), result.problems
+    reasons = {p.row: p.reason for p in result.problems}
+    assert reasons == {6: "skipped: lead L20261122-000002 has the same order number",
+                       7: "the same order number as row 4 of this file"}
+    numbers = {c: lead.order_no for c, lead in leads_by_contact(db).items()}
+    assert (numbers["A"], numbers["B"]) == ("L20261122-000007", "L20261122-000008")
+    with db.write() as session:  # the counter moved past them
+        assert add_lead(session, {"contact": "Next"}).order_no == "L20261122-000009"
+
+
+# ----------------------------------------------------------------------------- 8: crafted xlsx, huge csv
+
+_TYPES = ('<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+          'content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+          'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName='
+          '"/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main'
+          '+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-'
+          'officedocument.spreadsheetml.worksheet+xml"/></Types>')
+_RELS = ('<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/'
+         '2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+         'relationships/{kind}" Target="{target}"/>{more}</Relationships>')
+_WORKBOOK = ('<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/'
+             'spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+             '<sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>')
+_SHARED_REL = ('<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+               'sharedStrings" Target="sharedStrings.xml"/>')
+GOOD_CELLS = '<row r="1"><c r="A1" t="inlineStr"><is><t>contact</t></is></c></row>' \
+             '<row r="2"><c r="A2" t="inlineStr"><is><t>Ann</t></is></c></row>'
+
+
+def crafted_xlsx(path: Path, cells: str, dimension: str | None = None, shared: str | None = None) -> Path:
+    """A workbook of one sheet holding `cells` (the XML inside sheetData) as written."""
+    dim = f'<dimension ref="{dimension}"/>' if dimension else ""
+    sheet = ('<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+             f'spreadsheetml/2006/main">{dim}<sheetData>{cells}</sheetData></worksheet>')
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", _TYPES)
+        archive.writestr("_rels/.rels", _RELS.format(kind="officeDocument", target="xl/workbook.xml", more=""))
+        archive.writestr("xl/workbook.xml", _WORKBOOK)
+        archive.writestr("xl/_rels/workbook.xml.rels", _RELS.format(
+            kind="worksheet", target="worksheets/sheet1.xml", more=_SHARED_REL if shared is not None else ""))
+        archive.writestr("xl/worksheets/sheet1.xml", sheet)
+        if shared is not None:
+            archive.writestr("xl/sharedStrings.xml", '<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://'
+                             f'schemas.openxmlformats.org/spreadsheetml/2006/main">{shared}</sst>')
+    return path
+
+
+def refused(store, path: Path, db: Database) -> str:  # noqa: ANN001
+    with pytest.raises(Invalid) as caught:
+        store.import_leads(path)
+    assert count_rows(db, Lead) == 0
+    message = str(caught.value)
+    assert message.startswith(f"{path.name} is past what an import reads: ") and \
+        message.endswith("; nothing was imported"), message
+    return message
+
+
+def test_a_crafted_workbook_is_refused_before_calamine_reads_it(sqlite_db: Database, tmp_path: Path) -> None:
+    make_user(sqlite_db, "boss", "admin")
+    boss = store_for(sqlite_db, "boss")
+    assert boss.import_leads(crafted_xlsx(tmp_path / "ok.xlsx", GOOD_CELLS, "A1:A2"), dry_run=True).imported == 1
+    # a declared dimension the size of the whole grid
+    message = refused(boss, crafted_xlsx(tmp_path / "dim.xlsx", GOOD_CELLS, "A1:XFD1048576"), sqlite_db)
+    assert "sheet xl/worksheets/sheet1.xml declares 1,048,576 rows x 16,384 columns, where the limit is 200,000 " \
+           "rows" in message
+    # no dimension, or a lying one: one cell far away made calamine abort the process
+    far = GOOD_CELLS + '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'
+    for name, dimension in (("nodim.xlsx", None), ("liar.xlsx", "A1:A2")):
+        message = refused(boss, crafted_xlsx(tmp_path / name, far, dimension), sqlite_db)
+        assert "has cells in 1,048,576 rows x 16,384 columns" in message
+    # cells that do not say where they are follow each other: 300 of them run past column GR
+    message = refused(boss, crafted_xlsx(tmp_path / "wide.xlsx", "<row>" + "<c><v>1</v></c>" * 300 + "</row>"),
+                      sqlite_db)
+    assert "has cells in 1 rows x 201 columns, where the limit is 200 columns" in message  # it stops there
+    # 5,000 rows x 1,000 columns is within neither
+    message = refused(boss, crafted_xlsx(tmp_path / "rect.xlsx", GOOD_CELLS + '<row r="5000"><c r="ALL5000">'
+                                         '<v>1</v></c></row>'), sqlite_db)
+    assert "5,000 rows x 1,000 columns" in message
+    # 20,000 cells naming one 32,000-character shared string: 640 MB in calamine
+    cells = "".join(f'<row r="{r}"><c r="A{r}" t="s"><v>{0 if r > 1 else 1}</v></c></row>' for r in range(1, 20_001))
+    message = refused(boss, crafted_xlsx(tmp_path / "shared.xlsx", cells, shared=f"<si><t>{'x' * 32_000}</t></si>"
+                                         "<si><t>contact</t></si>"), sqlite_db)
+    assert "take 611 MB of text from its shared strings, where the limit is 200 MB" in message
+
+
+def test_a_zip_bomb_is_refused_by_its_sizes(sqlite_db: Database, tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    from leadtui.store import import_read
+
+    make_user(sqlite_db, "boss", "admin")
+    boss = store_for(sqlite_db, "boss")
+    rows = f'<row><c t="inlineStr"><is><t>{"x" * 100}</t></is></c></row>' * 60_000  # 8 MB packing into 10 KB
+    bomb = crafted_xlsx(tmp_path / "bomb.xlsx", GOOD_CELLS + rows)
+    assert bomb.stat().st_size < 100_000
+    message = refused(boss, bomb, sqlite_db)
+    assert "part xl/worksheets/sheet1.xml unpacks to" in message and "times its packed size, where the limit " \
+           "is 100" in message
+    # sizes the archive lies about count as what comes out
+    monkeypatch.setattr(import_read, "MAX_RATIO", 10_000)
+    monkeypatch.setattr(import_read, "MAX_PART_MB", 4)
+    data = bytearray(bomb.read_bytes())
+    name = b"xl/worksheets/sheet1.xml"
+    for signature, size_at in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):  # local header, central directory
+        at = max(i for i in _all(data, signature) if data.find(name, i) == i + (30 if size_at == 22 else 46))
+        data[at + size_at:at + size_at + 4] = (1000).to_bytes(4, "little")
+    liar = tmp_path / "liar.xlsx"
+    liar.write_bytes(bytes(data))
+    assert zipfile.ZipFile(liar).getinfo(name.decode()).file_size == 1000
+    message = refused(boss, liar, sqlite_db)
+    assert "part xl/worksheets/sheet1.xml unpacks to" in message and "MB, where the limit is 4 MB" in message
+
+
+def _all(data: bytes | bytearray, what: bytes) -> list[int]:
+    found, at = [], data.find(what)
+    while at >= 0:
+        found.append(at)
+        at = data.find(what, at + 1)
+    return found
+
+
+def test_a_huge_csv_or_field_is_refused_with_a_message(sqlite_db: Database, tmp_path: Path) -> None:
+    make_user(sqlite_db, "boss", "admin")
+    boss = store_for(sqlite_db, "boss")
+    long_field = tmp_path / "field.csv"
+    long_field.write_text("contact,message\nAnn,short\nBob," + "x" * 200_000 + "\n", encoding="utf-8")
+    message = refused(boss, long_field, sqlite_db)
+    assert "line 3 holds a value longer than 131,072 characters" in message
+    huge = tmp_path / "huge.csv"
+    with huge.open("wb") as fh:
+        fh.write(b"contact\nAnn\n")
+        fh.truncate(101 * 2**20)  # sparse: no disk, no memory
+    assert "it is 101 MB, where the limit is 100 MB" in refused(boss, huge, sqlite_db)
+    many = tmp_path / "many.csv"
+    many.write_text("contact\n" + "x\n" * 200_001, encoding="utf-8")
+    assert "it has more than 200,000 rows or 3,500,000 values" in refused(boss, many, sqlite_db)
+
+
+def test_the_command_line_refuses_a_crafted_workbook_with_status_2(tmp_path: Path) -> None:
+    database = tmp_path / "x.db"
+    env = {**os.environ, "LEADTUI_LANG": "en"}
+    leadtui = [sys.executable, "-m", "leadtui"]
+    subprocess.run([*leadtui, "init", "--db", str(database)], check=True, capture_output=True, env=env)
+    path = crafted_xlsx(tmp_path / "dim.xlsx", GOOD_CELLS + '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>',
+                       "A1:XFD1048576")
+    done = subprocess.run([*leadtui, "--db", str(database), "import", str(path)], capture_output=True, text=True,
+                          env=env, timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert "dim.xlsx is past what an import reads" in done.stderr and "Traceback" not in done.stderr

@@ -266,6 +266,36 @@ class Row:
         return "; ".join(self.problems)
 
 
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def _storable(values: dict[str, str]) -> bool:
+    """Whether the row's text encodes as UTF-8, which both databases store. Only a
+    lone surrogate (JSON's "\\ud800" escape reads as one) does not; one encoding per
+    row, as this runs for every row of a big import."""
+    try:
+        "".join(values.values()).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _reject_surrogates(values: dict[str, str], out: dict[str, object], problems: list[str]) -> None:
+    for name, value in values.items():
+        found = _SURROGATE.search(value)
+        if found is None:
+            continue
+        problems.append(t("{field} holds {code}, half of a UTF-16 surrogate pair alone, which is no character",
+                          field=label(name), code=f"U+{ord(found.group()):04X}"))
+        values[name] = printable(value)  # the other reasons quote it, and they reach the terminal
+        out.pop(name, None)
+
+
+def printable(text: str) -> str:
+    """`text` with its lone surrogates as U+FFFD: it can be printed and written."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
 def check_row(row: Row, raw: dict[str, object], default_source: str) -> None:
     """Fill `row.fields` from the raw values by field, or `row.problems` with why not."""
     values: dict[str, str] = {}
@@ -283,6 +313,8 @@ def check_row(row: Row, raw: dict[str, object], default_source: str) -> None:
             problems.append(t("{field} is longer than {n} characters", field=label(name), n=limit))
             continue
         out[name] = value
+    if not _storable(values):
+        _reject_surrogates(values, out, problems)
     if values.get("mobile"):
         mobile = mobile_of(values["mobile"])
         if mobile is None:
@@ -489,6 +521,7 @@ def _write(store: Store, rows: Sequence[Row], pool_id: int | None, reason: str, 
            progress: Progress | None) -> _Outcome:
     """The new and merged rows, BATCH at a time, one transaction each."""
     todo = [r for r in rows if r.outcome in ("new", "merge")]
+    given = {str(r.fields["order_no"]) for r in todo if r.outcome == "new" and r.fields.get("order_no")}
     result = _Outcome()
     batch_id = audit.new_batch_id()
     if progress is not None:
@@ -500,7 +533,7 @@ def _write(store: Store, rows: Sequence[Row], pool_id: int | None, reason: str, 
         try:
             with store.db.write() as session:
                 ids = intake.add_leads(session, [r.fields for r in fresh], pool_id=pool_id, actor_id=store.actor.id,
-                                       batch_id=batch_id, reason=reason)
+                                       batch_id=batch_id, reason=reason, taken=given)
                 filled = intake.fill_leads(session, [(r.target, r.fields) for r in merges if r.target],
                                            actor_id=store.actor.id, batch_id=batch_id, reason=reason)
                 assigned = _count_assigned(session, ids)
@@ -667,7 +700,11 @@ def ingest_leads(store: Store, lines: Iterable[str | bytes], *, pool: str | int 
         try:
             data = json.loads(line)
         except ValueError as exc:
-            row.problems.append(t("not JSON: {error}", error=str(exc)))
+            row.problems.append(t("not JSON: {error}", error=printable(str(exc))))
+            row.outcome = "reject"
+            continue
+        except RecursionError:  # [[[[… deeper than Python's stack, in a line of 4 KB
+            row.problems.append(t("not JSON: {error}", error=t("nested too deeply")))
             row.outcome = "reject"
             continue
         if not isinstance(data, dict):
@@ -678,10 +715,10 @@ def ingest_leads(store: Store, lines: Iterable[str | bytes], *, pool: str | int 
         for key, value in data.items():
             name = HEADERS.get(header_key(key))
             if name is None:
-                unknown.setdefault(str(key))
+                unknown.setdefault(printable(str(key)))
                 continue
             if isinstance(value, (dict, list)):
-                row.problems.append(t("{field} holds a list or an object, not a value", field=str(key)))
+                row.problems.append(t("{field} holds a list or an object, not a value", field=printable(key)))
                 continue
             found.setdefault(name)
             raw[name] = value
