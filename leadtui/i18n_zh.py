@@ -897,5 +897,22 @@ ZH: dict[str, str] = {
     "it has more than {n} rows or {cells} values": "超过 {n} 行或 {cells} 个值",
     "{n} rows and {cells} values": "{n} 行及 {cells} 个值",
     "line {line} holds a value longer than {n} characters": "第 {line} 行有一个值超过 {n} 个字符",
+    "{name} is neither UTF-8 nor GB18030 (GBK) text: run again with --encoding NAME (such as shift_jis or big5), "
+    "or save it as CSV UTF-8 or as xlsx":
+        "{name} 既不是 UTF-8 也不是 GB18030（GBK）文本：请加 --encoding 编码名（如 shift_jis 或 big5）重新运行，"
+        "或另存为 CSV UTF-8 或 xlsx",
+    "{name} is neither UTF-8 nor GB18030 (GBK) text; it looks like {guess}: if it is, run again with --encoding "
+    "{guess} (if it is GBK after all, --encoding gb18030), or save it as CSV UTF-8 or as xlsx":
+        "{name} 既不是 UTF-8 也不是 GB18030（GBK）文本，看起来是 {guess}：如果是，请加 --encoding {guess} 重新运行"
+        "（如果其实是 GBK，则加 --encoding gb18030），或另存为 CSV UTF-8 或 xlsx",
+    "Unknown encoding {encoding}: give one such as utf-8, gb18030, shift_jis or big5":
+        "未知编码 {encoding}：请使用 utf-8、gb18030、shift_jis 或 big5 等",
+    "{name} is not {encoding} text: line {line} holds bytes that are not ({error}); nothing was imported":
+        "{name} 不是 {encoding} 文本：第 {line} 行含有不属于该编码的字节（{error}）；未导入任何内容",
+    "columns {columns} both give {field} ({headers}): keep one": "第 {columns} 列都是{field}（{headers}）：请只保留一列",
+    "columns {columns} all give {field} ({headers}): keep one": "第 {columns} 列都是{field}（{headers}）：请只保留一列",
+    "{first} and {last}": "{first} 和 {last}",
+    "{name}: {problems}; nothing was imported": "{name}：{problems}；未导入任何内容",
+    "{field} is given twice": "{field} 给出了两次",
     # --- end issue 13: hostile files
 }

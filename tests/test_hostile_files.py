@@ -5,6 +5,7 @@ field given twice, is refused with a message saying what to do."""
 
 from __future__ import annotations
 
+import codecs
 import os
 import subprocess
 import sys
@@ -267,3 +268,108 @@ def test_the_command_line_refuses_a_crafted_workbook_with_status_2(tmp_path: Pat
                           env=env, timeout=60)
     assert done.returncode == 2, done.stderr
     assert "dim.xlsx is past what an import reads" in done.stderr and "Traceback" not in done.stderr
+
+
+# ----------------------------------------------------------------------------- 10: encodings, repeated headers
+
+NAMES = {  # encoding: (text, what the leads' contacts are)
+    "shift_jis": ("contact,mobile,company\n山田太郎,13800138000,株式会社テスト\n佐藤花子,13900139000,東京商事\n",
+                  ["山田太郎", "佐藤花子"]),
+    "big5": ("contact,mobile,company\n陳大文,13800138000,臺灣科技股份有限公司\n林美麗,13900139000,台北貿易\n",
+             ["陳大文", "林美麗"]),
+}
+
+
+@pytest.mark.parametrize("encoding", ["shift_jis", "big5"])
+def test_shift_jis_and_big5_are_refused_naming_encoding_and_read_with_it(db: Database, boss, tmp_path: Path,  # noqa: ANN001
+                                                                         encoding: str) -> None:
+    text, contacts = NAMES[encoding]
+    path = tmp_path / f"{encoding}.csv"
+    path.write_bytes(text.encode(encoding))
+    with pytest.raises(Invalid) as caught:
+        boss.import_leads(path)
+    message = str(caught.value)
+    assert message.startswith(f"{path.name} is neither UTF-8 nor GB18030 (GBK) text") and "--encoding" in message
+    guess = message.split("it looks like ")[1].split(":")[0]
+    assert codecs.lookup(guess).name in {"cp932", "shift_jis", "big5", "big5hkscs"}, message
+    assert count_rows(db, Lead) == 0
+    result = boss.import_leads(path, encoding=encoding)
+    assert result.imported == 2 and sorted(leads_by_contact(db)) == sorted(contacts)
+
+
+@pytest.mark.parametrize(("name", "data", "contacts"), [
+    ("gbk.csv", "联系人,手机\n张伟,13800138000\n李娜,13900139000\n".encode("gbk"), ["张伟", "李娜"]),
+    ("names.csv", "contact,mobile\n王芳,13800138001\n刘洋,13800138002\n".encode("gbk"), ["刘洋", "王芳"]),
+    ("rare.csv", "联系人,公司\n张喆,北京星辰科技\n王堃,上海\n李娜,广州\n".encode("gbk"),  # GBK beyond GB2312
+     ["张喆", "李娜", "王堃"]),
+    ("bom.csv", "\ufeffcontact,company\n山田,株式会社\n陳大文,臺灣\n".encode(), ["山田", "陳大文"]),
+    ("plain.csv", "contact\nJosé\n".encode(), ["José"]),
+])
+def test_utf8_and_gbk_csv_are_read_as_before(sqlite_db: Database, tmp_path: Path, name: str, data: bytes,
+                                             contacts: list[str]) -> None:
+    make_user(sqlite_db, "boss", "admin")
+    (tmp_path / name).write_bytes(data)
+    assert store_for(sqlite_db, "boss").import_leads(tmp_path / name).imported == len(contacts)
+    assert sorted(leads_by_contact(sqlite_db)) == sorted(contacts)
+
+
+def test_an_encoding_given_is_used_strictly(sqlite_db: Database, tmp_path: Path) -> None:
+    make_user(sqlite_db, "boss", "admin")
+    boss = store_for(sqlite_db, "boss")
+    path = tmp_path / "l.csv"
+    path.write_bytes("contact\n张伟\n".encode("gb18030") + b"\xff\xfe\n")
+    with pytest.raises(Invalid) as caught:
+        boss.import_leads(path, encoding="utf-8")
+    assert str(caught.value).startswith("l.csv is not utf-8 text: line 2 holds bytes that are not (invalid")
+    path.write_bytes("contact\n张喆\n王堃\n".encode("gbk"))  # two rare names: not clearly GBK
+    with pytest.raises(Invalid) as caught:
+        boss.import_leads(path)
+    assert "(if it is GBK after all, --encoding gb18030)" in str(caught.value)
+    assert boss.import_leads(path, encoding="gb18030").imported == 2
+    for name in ("klingon", "base64"):
+        with pytest.raises(Invalid) as caught:
+            boss.import_leads(path, encoding=name)
+        assert str(caught.value) == f"Unknown encoding {name}: give one such as utf-8, gb18030, shift_jis or big5"
+    path.write_bytes("\ufeffcontact\nAnn\n".encode())
+    assert boss.import_leads(path, encoding="UTF-8").columns == ("contact",)  # the BOM is no header
+
+
+def test_the_command_line_takes_encoding(sqlite_db: Database, tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    from typer.testing import CliRunner
+
+    from leadtui import cli, config
+
+    monkeypatch.setattr(config, "os_login", lambda: "boss")
+    monkeypatch.delenv("LEADTUI_AS", raising=False)
+    make_user(sqlite_db, "boss", "admin")
+    path = tmp_path / "sjis.csv"
+    path.write_bytes(NAMES["shift_jis"][0].encode("shift_jis"))
+    runner = CliRunner()
+    assert "--encoding" in runner.invoke(cli.app, ["import", "--help"]).stdout
+    result = runner.invoke(cli.app, ["import", str(path), "--db", sqlite_db.url])
+    assert result.exit_code == 2 and "run again with --encoding" in result.stderr
+    result = runner.invoke(cli.app, ["import", str(path), "--db", sqlite_db.url, "--encoding", "shift_jis"])
+    assert result.exit_code == 0 and "imported 2" in result.stdout, result.output
+    result = runner.invoke(cli.app, ["import", str(path), "--db", sqlite_db.url, "--encoding", "nope"])
+    assert result.exit_code == 2 and "Unknown encoding nope" in result.stderr
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_a_field_given_by_two_columns_is_refused_naming_them(sqlite_db: Database, tmp_path: Path, fmt: str) -> None:
+    make_user(sqlite_db, "boss", "admin")
+    rows = [["mobile", "contact", "手机", "E-mail", "邮箱", "Mail"], ["13800138000", "Ann", "13900139000", "", "", ""]]
+    path = tmp_path / f"twice.{fmt}"
+    write_table(path, fmt, rows[0], rows[1:], 1)
+    with pytest.raises(Invalid) as caught:
+        store_for(sqlite_db, "boss").import_leads(path)
+    assert str(caught.value) == (
+        f"twice.{fmt}: columns 1 and 3 both give mobile (mobile, 手机): keep one; columns 4, 5 and 6 all give email "
+        "(E-mail, 邮箱, Mail): keep one; nothing was imported")
+    assert count_rows(sqlite_db, Lead) == 0
+
+
+def test_a_field_given_twice_on_a_json_line_rejects_the_line(db: Database, boss) -> None:  # noqa: ANN001
+    result = boss.ingest_leads(['{"contact": "A", "mobile": "13800138000", "手机": "13900139000"}',
+                                '{"contact": "B"}'])
+    assert (result.imported, result.rejected) == (1, 1)
+    assert result.problems[0].reason == "mobile is given twice"

@@ -23,7 +23,8 @@ dates, text), so a rejected row can be written back unchanged.
   not only the first sheet: which part that is is calamine's to resolve, and a part
   we skipped by resolving it otherwise would reach calamine unchecked.
 - csv: UTF-8 (with or without the BOM Excel writes), else GB18030 — what Excel on
-  a Chinese Windows saves as "CSV"; the delimiter is the one of , ; tab the header
+  a Chinese Windows saves as "CSV" — when it clearly is (`decode`), else the encoding
+  given (`--encoding`); the delimiter is the one of , ; tab the header
   line holds most of. At most MAX_CSV_MB, a field at most MAX_FIELD characters.
 """
 
@@ -33,6 +34,7 @@ import csv
 import io
 import os
 import re
+import codecs
 import copy
 import zipfile
 from array import array
@@ -77,8 +79,9 @@ def checked_format(path: str | os.PathLike[str]) -> str:
     return fmt
 
 
-def read_table(path: str | os.PathLike[str], progress: Progress | None = None) -> Table:
-    """The header row (the first row that is not blank) and the rows under it."""
+def read_table(path: str | os.PathLike[str], progress: Progress | None = None, encoding: str | None = None) -> Table:
+    """The header row (the first row that is not blank) and the rows under it;
+    `encoding` is a csv's (xlsx has its own)."""
     target = Path(path).expanduser()
     fmt = checked_format(target)
     if not target.is_file():
@@ -89,7 +92,7 @@ def read_table(path: str | os.PathLike[str], progress: Progress | None = None) -
         raise Invalid("Cannot read the file {path}: {error}", path=str(target), error=exc.strerror or str(exc)) from None
     if size == 0:
         raise Invalid("{name} is empty", name=target.name)
-    rows = _xlsx_rows(target, progress) if fmt == "xlsx" else _csv_rows(target, progress)
+    rows = _xlsx_rows(target, progress) if fmt == "xlsx" else _csv_rows(target, progress, encoding)
     table: Table | None = None
     blank = 0
     for number, cells in rows:
@@ -141,8 +144,17 @@ def _short(exc: BaseException) -> str:
     return text[:120]
 
 
-def decode(data: bytes, name: str) -> str:
-    """The text of a csv file: UTF-8 (BOM or not), else GB18030; else one clear refusal."""
+_GB = frozenset({"gb18030", "gbk", "gb2312"})
+
+
+def decode(data: bytes, name: str, encoding: str | None = None) -> str:
+    """The text of a csv file: as `encoding` when given, strictly; else UTF-8 (BOM or
+    not), else GB18030 when that is what it clearly is; else one clear refusal naming
+    --encoding. Shift_JIS and Big5 bytes mostly decode as GB18030 too (as mojibake),
+    so GB18030 is taken when the text is all GB2312 (the common simplified characters:
+    what a Chinese Excel CSV of names holds) or when charset-normalizer says so."""
+    if encoding:
+        return _decode_as(data, name, encoding)
     if b"\x00" in data[:65536]:
         raise Invalid("{name} is not a text file (it holds NUL bytes): save it as CSV UTF-8 or as xlsx", name=name)
     try:
@@ -150,20 +162,64 @@ def decode(data: bytes, name: str) -> str:
     except UnicodeDecodeError:
         pass
     try:
-        return data.decode("gb18030")
+        text = data.decode("gb18030")
     except UnicodeDecodeError:
-        raise Invalid("{name} is neither UTF-8 nor GB18030 (GBK) text: save it as CSV UTF-8 or as xlsx",
-                      name=name) from None
+        text = None
+    if text is not None and _mostly_gb2312(data, text):
+        return text
+    guess = _detected(data)
+    if text is not None and guess in _GB:
+        return text
+    if guess is None or guess in _GB:
+        raise Invalid("{name} is neither UTF-8 nor GB18030 (GBK) text: run again with --encoding NAME (such as "
+                      "shift_jis or big5), or save it as CSV UTF-8 or as xlsx", name=name)
+    raise Invalid("{name} is neither UTF-8 nor GB18030 (GBK) text; it looks like {guess}: if it is, run again with "
+                  "--encoding {guess} (if it is GBK after all, --encoding gb18030), or save it as CSV UTF-8 or as xlsx",
+                  name=name, guess=guess)
 
 
-def _csv_rows(path: Path, progress: Progress | None) -> list[tuple[int, list[object]]]:
+def _mostly_gb2312(data: bytes, text: str) -> bool:
+    """All of it GB2312, or (names with a rare character in a Chinese file) 90 % of its
+    first 100,000 characters past ASCII; Shift_JIS read as GB18030 has next to none,
+    Big5 a half or less."""
+    try:
+        data.decode("gb2312")
+        return True
+    except UnicodeDecodeError:
+        pass
+    wide = [c for c in text[:100_000] if c > "\x7f"]
+    common = sum(1 for c in wide if c.encode("gb18030") == c.encode("gb2312", "replace"))
+    return len(wide) >= 10 and common >= 0.9 * len(wide)
+
+
+def _detected(data: bytes) -> str | None:
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data[:262144]).best()
+    return best.encoding if best is not None else None
+
+
+def _decode_as(data: bytes, name: str, encoding: str) -> str:
+    try:
+        codec = codecs.lookup(encoding).name
+        return data.decode("utf-8-sig" if codec == "utf-8" else codec)
+    except UnicodeDecodeError as exc:
+        raise Invalid("{name} is not {encoding} text: line {line} holds bytes that are not ({error}); nothing was "
+                      "imported", name=name, encoding=encoding, line=data.count(b"\n", 0, exc.start) + 1,
+                      error=exc.reason) from None
+    except LookupError:  # no such codec, or one that is no text encoding (base64)
+        raise Invalid("Unknown encoding {encoding}: give one such as utf-8, gb18030, shift_jis or big5",
+                      encoding=encoding) from None
+
+
+def _csv_rows(path: Path, progress: Progress | None, encoding: str | None) -> list[tuple[int, list[object]]]:
     if path.stat().st_size > MAX_CSV_MB * MB:
         raise _past_limit(path.name, t("it is {mb} MB", mb=_mb(path.stat().st_size)), f"{MAX_CSV_MB} MB")
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise Invalid("Cannot read the file {path}: {error}", path=str(path), error=exc.strerror or str(exc)) from None
-    text = decode(data, path.name)
+    text = decode(data, path.name, encoding)
     first_line = text.split("\n", 1)[0]
     delimiter = max((",", ";", "\t"), key=first_line.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)

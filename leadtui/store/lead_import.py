@@ -142,23 +142,41 @@ def source_of(text: object) -> str | None:
 class Columns:
     by_index: dict[int, str]  # cell index -> lead field
     found: tuple[str, ...]  # the fields, in the file's order
-    unknown: tuple[str, ...]  # headers that are no lead field (and repeated ones)
+    unknown: tuple[str, ...]  # headers that are no lead field
+    repeated: dict[str, list[tuple[int, str]]] = field(default_factory=dict)  # field -> (index, header) given twice
 
 
 def map_columns(headers: Sequence[object]) -> Columns:
     by_index: dict[int, str] = {}
     unknown: list[str] = []
+    given: dict[str, list[tuple[int, str]]] = {}
     for i, header in enumerate(headers):
         if is_blank(header):
             continue
         key = header_key(header)
         name = HEADERS.get(key)
-        if name is None or name in by_index.values():
+        if name is None:
             if key not in _IGNORED:
                 unknown.append(str(header).strip())
             continue
-        by_index[i] = name
-    return Columns(by_index, tuple(by_index.values()), tuple(unknown))
+        given.setdefault(name, []).append((i, str(header).strip()))
+        by_index.setdefault(i, name)
+    repeated = {name: columns for name, columns in given.items() if len(columns) > 1}
+    return Columns(by_index, tuple(given), tuple(unknown), repeated)
+
+
+def _refuse_repeated(name: str, columns: Columns) -> None:
+    """A field given by two columns (`mobile, 手机`): which one holds it is the user's call."""
+    if not columns.repeated:
+        return
+    said = []
+    for field_name, given in columns.repeated.items():
+        numbers = [str(i + 1) for i, _ in given]
+        words = "columns {columns} both give {field} ({headers}): keep one" if len(given) == 2 else \
+            "columns {columns} all give {field} ({headers}): keep one"
+        said.append(t(words, columns=t("{first} and {last}", first=", ".join(numbers[:-1]), last=numbers[-1]),
+                      field=field_name, headers=", ".join(header for _, header in given)))
+    raise Invalid("{name}: {problems}; nothing was imported", name=name, problems="; ".join(said))
 
 
 # ----------------------------------------------------------------------------- one row
@@ -616,15 +634,18 @@ def _result(origin: str, pool: str, dry_run: bool, on_duplicate: str, rows: Sequ
 
 def import_leads(store: Store, path: str | os.PathLike[str], *, pool: str | int | None = None,
                  source: str | None = None, on_duplicate: str = "skip", dry_run: bool = False,
-                 rejects: str | os.PathLike[str] | None = None, progress: Progress | None = None) -> ImportResult:
+                 rejects: str | os.PathLike[str] | None = None, progress: Progress | None = None,
+                 encoding: str | None = None) -> ImportResult:
     """Import the leads of an xlsx or csv file into a pool (default: the default
-    pool). `source` is the source of rows that name none (default intent)."""
+    pool). `source` is the source of rows that name none (default intent); `encoding`
+    the csv's, when it is neither UTF-8 nor GB18030 (import_read.decode)."""
     default_source = _check_options(on_duplicate, ON_DUPLICATE, source)
     pool_id, pool_name = _target_pool(store, pool)
     checked_format(path)
     target = _rejects_target(rejects, path) if (rejects or not dry_run) else None
-    table = read_table(path, progress)
+    table = read_table(path, progress, encoding)
     columns = map_columns(table.headers)
+    _refuse_repeated(Path(table.path).name, columns)
     if not columns.found:
         raise Invalid("{name} has no column of a lead field (such as contact, mobile, email, company or "
                       "联系人, 手机, 邮箱, 企业名称); its header row holds: {headers}", name=Path(table.path).name,
@@ -720,6 +741,8 @@ def ingest_leads(store: Store, lines: Iterable[str | bytes], *, pool: str | int 
             if isinstance(value, (dict, list)):
                 row.problems.append(t("{field} holds a list or an object, not a value", field=printable(key)))
                 continue
+            if name in raw:
+                row.problems.append(t("{field} is given twice", field=name))
             found.setdefault(name)
             raw[name] = value
         check_row(row, raw, default_source)
