@@ -10,7 +10,7 @@ dates, text), so a rejected row can be written back unchanged.
   openpyxl's read-only mode took 29 s on the project machine, more than the whole
   30 s an import of that size may take (README, Performance).
 - Before calamine sees an xlsx, `check_xlsx` streams every part of the archive once
-  (zipfile; about 1.5 s for the 100,000 x 30 bench file) and refuses it with one
+  (zipfile; 1.5-3 s for a 100,000-row bench file) and refuses it with one
   `Invalid` past these limits, because calamine holds a sheet as one dense rectangle of
   cells and aborts the whole process (no exception) when it cannot allocate it:
   parts unpacked MAX_XLSX_MB in all and MAX_PART_MB each, at most MAX_RATIO times
