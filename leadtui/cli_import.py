@@ -90,13 +90,16 @@ def import_(
     rejects: Annotated[str | None, typer.Option("--rejects", help="Where the rows that do not go in are written, "
                                                                   "with a reason column (default: FILE.rejects"
                                                                   ".xlsx|csv beside FILE).")] = None,
+    encoding: Annotated[str | None, typer.Option("--encoding", help="The csv's encoding, such as shift_jis or "
+                                                                   "big5, when it is neither UTF-8 nor GB18030 "
+                                                                   "(GBK), which are found by themselves.")] = None,
     db: DbOpt = None, as_: AsOpt = None, json_: JsonOpt = False,
 ) -> None:
     """Import leads from an xlsx or csv file; headers in English or Chinese."""
     with guarded(json_):
         store = open_store(db, as_)
         result = store.import_leads(path, pool=pool, source=source, on_duplicate=on_duplicate, dry_run=dry_run,
-                                    rejects=rejects, progress=_progress(json_))
+                                    rejects=rejects, progress=_progress(json_), encoding=encoding)
     _report(result, json_)
 
 

@@ -7,8 +7,9 @@ rows; the console imports it for the default folder and the file name rules.
   (or the full-width ＝＋－＠ that some spreadsheets also read as operators) is written
   as text with a leading `'` — the OWASP advice against CSV injection — so openpyxl
   never turns it into a formula either; "#N/A"-like text stays text, not an error cell.
-- Characters the xlsx format forbids (C0 controls but tab/newline/CR) are dropped in
-  both formats, so the two hold the same values.
+- Code points XML 1.0 forbids (C0 controls but tab/newline/CR, lone surrogates
+  U+D800-U+DFFF, U+FFFE, U+FFFF) are dropped in both formats by `xml_text`, so the two
+  hold the same values and neither writer fails on them.
 - A value longer than a cell holds (32,767 characters) is cut; the rows are reported.
 - Dates stay dates (xlsx date cells; ISO text in csv); numbers stay numbers.
 - csv is UTF-8 with a BOM, so Excel opens Chinese correctly.
@@ -28,9 +29,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-# openpyxl's own ILLEGAL_CHARACTERS_RE (the control characters xlsx cannot hold), kept
-# here so that opening the console does not import openpyxl (a quarter of a second).
-ILLEGAL_CHARACTERS_RE = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
+# What XML 1.0 (section 2.2, Char) does not allow. openpyxl's own ILLEGAL_CHARACTERS_RE
+# covers only the C0 controls: U+FFFE / U+FFFF made lxml raise, a lone surrogate (a
+# JSON "\\ud800" escape) failed the encoding to UTF-8, in xlsx and csv alike.
+_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 FORMATS: tuple[str, ...] = ("xlsx", "csv")
 EXPORT_LIMIT = 2000  # rows in one export (SPEC 7); the store refuses more without a batch
@@ -75,16 +77,22 @@ def neutralise(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
+def xml_text(text: str) -> str:
+    """`text` without the code points an xlsx (XML) file cannot hold: every writer of
+    xlsx and csv cells goes through here (`clean`)."""
+    return _XML_ILLEGAL.sub("", text)
+
+
 def clean(value: object) -> tuple[object, bool]:
     """The value as it goes into a cell, and whether it had to be cut."""
     if type(value) is str:  # most cells: straight to the text rules
-        text = neutralise(ILLEGAL_CHARACTERS_RE.sub("", value))
+        text = neutralise(xml_text(value))
         return (text[:MAX_CELL], True) if len(text) > MAX_CELL else (text, False)
     if value is None or isinstance(value, (datetime, date, Decimal, bool)):
         return value, False
     if isinstance(value, (int, float)):
         return value, False
-    text = neutralise(ILLEGAL_CHARACTERS_RE.sub("", str(value)))
+    text = neutralise(xml_text(str(value)))
     if len(text) > MAX_CELL:
         return text[:MAX_CELL], True
     return text, False

@@ -934,4 +934,45 @@ ZH: dict[str, str] = {
     "{login} has no SSH key {key}": "{login} 没有 SSH 密钥 {key}",
     "{option} is not allowed over SSH: you are who your key says, on the service's database":
         "通过 SSH 不允许使用 {option}：你的身份由密钥决定，使用服务的数据库",
+    # issue 13: hostile files
+    "{field} holds {code}, half of a UTF-16 surrogate pair alone, which is no character":
+        "{field} 含有 {code}（UTF-16 代理对中落单的一半），这不是字符",
+    "nested too deeply": "嵌套层数过深",
+    "{name} is past what an import reads: {what}, where the limit is {limit}; nothing was imported":
+        "{name} 超出导入可读取的范围：{what}，上限为 {limit}；未导入任何内容",
+    "its parts unpack to {mb} MB": "其各部分解压后共 {mb} MB",
+    "its parts unpack to more than {mb} MB": "其各部分解压后超过 {mb} MB",
+    "part {part} unpacks to {mb} MB": "部分 {part} 解压后为 {mb} MB",
+    "part {part} unpacks to {ratio} times its packed size": "部分 {part} 解压后为压缩大小的 {ratio} 倍",
+    "has cells in": "的单元格占",
+    "declares": "声明",
+    "sheet {part} {verb} {rows} rows x {columns} columns": "工作表 {part} {verb} {rows} 行 × {columns} 列",
+    "{n} rows": "{n} 行",
+    "{n} columns": "{n} 列",
+    "{n} cells": "{n} 个单元格",
+    "{n} characters": "{n} 个字符",
+    "the cells of sheet {part} take {mb} MB of text from its shared strings":
+        "工作表 {part} 的单元格从共享字符串中取用 {mb} MB 文本",
+    "it is {mb} MB": "文件大小为 {mb} MB",
+    "it has more than {n} rows or {cells} values": "超过 {n} 行或 {cells} 个值",
+    "{n} rows and {cells} values": "{n} 行及 {cells} 个值",
+    "line {line} holds a value longer than {n} characters": "第 {line} 行有一个值超过 {n} 个字符",
+    "{name} is neither UTF-8 nor GB18030 (GBK) text: run again with --encoding NAME (such as shift_jis or big5), "
+    "or save it as CSV UTF-8 or as xlsx":
+        "{name} 既不是 UTF-8 也不是 GB18030（GBK）文本：请加 --encoding 编码名（如 shift_jis 或 big5）重新运行，"
+        "或另存为 CSV UTF-8 或 xlsx",
+    "{name} is neither UTF-8 nor GB18030 (GBK) text; it looks like {guess}: if it is, run again with --encoding "
+    "{guess} (if it is GBK after all, --encoding gb18030), or save it as CSV UTF-8 or as xlsx":
+        "{name} 既不是 UTF-8 也不是 GB18030（GBK）文本，看起来是 {guess}：如果是，请加 --encoding {guess} 重新运行"
+        "（如果其实是 GBK，则加 --encoding gb18030），或另存为 CSV UTF-8 或 xlsx",
+    "Unknown encoding {encoding}: give one such as utf-8, gb18030, shift_jis or big5":
+        "未知编码 {encoding}：请使用 utf-8、gb18030、shift_jis 或 big5 等",
+    "{name} is not {encoding} text: line {line} holds bytes that are not ({error}); nothing was imported":
+        "{name} 不是 {encoding} 文本：第 {line} 行含有不属于该编码的字节（{error}）；未导入任何内容",
+    "columns {columns} both give {field} ({headers}): keep one": "第 {columns} 列都是{field}（{headers}）：请只保留一列",
+    "columns {columns} all give {field} ({headers}): keep one": "第 {columns} 列都是{field}（{headers}）：请只保留一列",
+    "{first} and {last}": "{first} 和 {last}",
+    "{name}: {problems}; nothing was imported": "{name}：{problems}；未导入任何内容",
+    "{field} is given twice": "{field} 给出了两次",
+    # --- end issue 13: hostile files
 }

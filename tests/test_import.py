@@ -216,7 +216,8 @@ def test_gb18030_csv_and_headers_in_any_case_and_width(sqlite_db: Database, tmp_
     assert result.imported == 1 and result.columns == ("contact", "mobile", "email", "company", "job_title")
     assert leads_by_contact(sqlite_db)["张伟"].company == "星辰"
     columns = map_columns(["Order No.", "ORDER_NO", "微信", "  ", "reason", "Fax*", "提交时间"])
-    assert columns.found == ("order_no", "wechat", "fax", "submitted_at") and columns.unknown == ("ORDER_NO",)
+    assert columns.found == ("order_no", "wechat", "fax", "submitted_at") and columns.unknown == ()
+    assert columns.repeated == {"order_no": [(0, "Order No."), (1, "ORDER_NO")]}  # refused by the import
     assert header_key("Ｃｏｍｐａｎｙ Ｔｙｐｅ") == header_key("company_type")
     assert [mobile_of(v) for v in ("(+86) 138 0013 8000", "0086 13800138000", "8613800138000", "138.0013.8000")] \
         == ["13800138000"] * 4

@@ -8,7 +8,7 @@ way new leads go in (bulk, with their audit events and the auto-assign rules), a
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime
 from types import SimpleNamespace
 
@@ -27,11 +27,14 @@ from leadtui.store.search import search_text
 _CHUNK = 2000  # rows per executemany (and per id list in a query)
 
 
-def next_order_numbers(session: Session, day: datetime, count: int = 1) -> list[str]:
+def next_order_numbers(session: Session, day: datetime, count: int = 1, avoid: Collection[str] = ()) -> list[str]:
     """`count` fresh order numbers for leads submitted on `day`: L20261122-000042.
 
     Inside a write transaction (BEGIN IMMEDIATE on SQLite, a row lock on PostgreSQL)
-    two processes never get the same number.
+    two processes never get the same number. Numbers already stored are skipped (an
+    import of another database's export brings its own L… numbers, which the counter
+    here knows nothing of), and so are those in `avoid` (numbers the rows going in
+    with them give); the counter moves past the last number looked at.
     """
     name = f"order_no.{day:%Y%m%d}"
     session.execute(select(Counter.name).where(Counter.name == name).with_for_update())
@@ -40,10 +43,23 @@ def next_order_numbers(session: Session, day: datetime, count: int = 1) -> list[
         current = Counter(name=name, value=0)
         session.add(current)
         session.flush()
-    start = current.value
-    session.execute(update(Counter).where(Counter.name == name).values(value=start + count))
+    last = current.value
+    numbers: list[str] = []
+    while len(numbers) < count:
+        wanted = [f"L{day:%Y%m%d}-{n:06d}" for n in range(last + 1, last + 1 + count - len(numbers))]
+        taken = _stored_between(session, wanted[0], wanted[-1])
+        numbers += [n for n in wanted if n not in taken and n not in avoid]
+        last += len(wanted)
+    session.execute(update(Counter).where(Counter.name == name).values(value=last))
     session.expire(current)
-    return [f"L{day:%Y%m%d}-{start + i + 1:06d}" for i in range(count)]
+    return numbers
+
+
+def _stored_between(session: Session, first: str, last: str) -> set[str]:
+    """The stored order numbers from `first` to `last`: one range scan of the unique
+    index. The numbers compared differ in their digits only, so any collation orders
+    them alike; whatever else falls in the range is ignored by the caller."""
+    return set(session.scalars(select(Lead.order_no).where(Lead.order_no.between(first, last))))
 
 
 def lead_values(fields: Mapping[str, object], *, pool_id: int, order_no: str,
@@ -85,7 +101,7 @@ def add_lead(session: Session, fields: Mapping[str, object], *, pool_id: int | N
 
 def add_leads(session: Session, rows: Sequence[Mapping[str, object]], *, pool_id: int | None = None,
               source: str = "intent", actor_id: int | None = None, auto_assign: bool = True,
-              batch_id: str = "", reason: str = "") -> list[int]:
+              batch_id: str = "", reason: str = "", taken: Collection[str] = ()) -> list[int]:
     """New leads in bulk, inside the caller's write transaction; returns their ids in
     the order of `rows`. The one way leads come in (intake, import, ingest, add_lead).
 
@@ -94,7 +110,8 @@ def add_leads(session: Session, rows: Sequence[Mapping[str, object]], *, pool_id
     day). Rows go in with Core executemany, _CHUNK at a time, each with its "create"
     audit event; then the pool's auto-assign rules look at them all at once (one
     round-robin over the whole batch). Order numbers given must be free: the caller
-    checks (a taken one fails the transaction on the unique index).
+    checks (a taken one fails the transaction on the unique index). The numbers made
+    here skip those given by `rows` and by `taken` (an import's later batches).
     """
     if not rows:
         return []
@@ -106,8 +123,9 @@ def add_leads(session: Session, rows: Sequence[Mapping[str, object]], *, pool_id
     for i, order_no in enumerate(order_nos):
         if not order_no:
             wanted.setdefault(datetime(submitted[i].year, submitted[i].month, submitted[i].day), []).append(i)
+    avoid = {n for n in order_nos if n} | set(taken)
     for day, indexes in sorted(wanted.items()):
-        for i, number in zip(indexes, next_order_numbers(session, day, len(indexes))):
+        for i, number in zip(indexes, next_order_numbers(session, day, len(indexes), avoid)):
             order_nos[i] = number
     values = []
     for i, row in enumerate(rows):

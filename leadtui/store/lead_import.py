@@ -142,23 +142,41 @@ def source_of(text: object) -> str | None:
 class Columns:
     by_index: dict[int, str]  # cell index -> lead field
     found: tuple[str, ...]  # the fields, in the file's order
-    unknown: tuple[str, ...]  # headers that are no lead field (and repeated ones)
+    unknown: tuple[str, ...]  # headers that are no lead field
+    repeated: dict[str, list[tuple[int, str]]] = field(default_factory=dict)  # field -> (index, header) given twice
 
 
 def map_columns(headers: Sequence[object]) -> Columns:
     by_index: dict[int, str] = {}
     unknown: list[str] = []
+    given: dict[str, list[tuple[int, str]]] = {}
     for i, header in enumerate(headers):
         if is_blank(header):
             continue
         key = header_key(header)
         name = HEADERS.get(key)
-        if name is None or name in by_index.values():
+        if name is None:
             if key not in _IGNORED:
                 unknown.append(str(header).strip())
             continue
-        by_index[i] = name
-    return Columns(by_index, tuple(by_index.values()), tuple(unknown))
+        given.setdefault(name, []).append((i, str(header).strip()))
+        by_index.setdefault(i, name)
+    repeated = {name: columns for name, columns in given.items() if len(columns) > 1}
+    return Columns(by_index, tuple(given), tuple(unknown), repeated)
+
+
+def _refuse_repeated(name: str, columns: Columns) -> None:
+    """A field given by two columns (`mobile, 手机`): which one holds it is the user's call."""
+    if not columns.repeated:
+        return
+    said = []
+    for field_name, given in columns.repeated.items():
+        numbers = [str(i + 1) for i, _ in given]
+        words = "columns {columns} both give {field} ({headers}): keep one" if len(given) == 2 else \
+            "columns {columns} all give {field} ({headers}): keep one"
+        said.append(t(words, columns=t("{first} and {last}", first=", ".join(numbers[:-1]), last=numbers[-1]),
+                      field=field_name, headers=", ".join(header for _, header in given)))
+    raise Invalid("{name}: {problems}; nothing was imported", name=name, problems="; ".join(said))
 
 
 # ----------------------------------------------------------------------------- one row
@@ -266,6 +284,36 @@ class Row:
         return "; ".join(self.problems)
 
 
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def _storable(values: dict[str, str]) -> bool:
+    """Whether the row's text encodes as UTF-8, which both databases store. Only a
+    lone surrogate (JSON's "\\ud800" escape reads as one) does not; one encoding per
+    row, as this runs for every row of a big import."""
+    try:
+        "".join(values.values()).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _reject_surrogates(values: dict[str, str], out: dict[str, object], problems: list[str]) -> None:
+    for name, value in values.items():
+        found = _SURROGATE.search(value)
+        if found is None:
+            continue
+        problems.append(t("{field} holds {code}, half of a UTF-16 surrogate pair alone, which is no character",
+                          field=label(name), code=f"U+{ord(found.group()):04X}"))
+        values[name] = printable(value)  # the other reasons quote it, and they reach the terminal
+        out.pop(name, None)
+
+
+def printable(text: str) -> str:
+    """`text` with its lone surrogates as U+FFFD: it can be printed and written."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
 def check_row(row: Row, raw: dict[str, object], default_source: str) -> None:
     """Fill `row.fields` from the raw values by field, or `row.problems` with why not."""
     values: dict[str, str] = {}
@@ -283,6 +331,8 @@ def check_row(row: Row, raw: dict[str, object], default_source: str) -> None:
             problems.append(t("{field} is longer than {n} characters", field=label(name), n=limit))
             continue
         out[name] = value
+    if not _storable(values):
+        _reject_surrogates(values, out, problems)
     if values.get("mobile"):
         mobile = mobile_of(values["mobile"])
         if mobile is None:
@@ -489,6 +539,7 @@ def _write(store: Store, rows: Sequence[Row], pool_id: int | None, reason: str, 
            progress: Progress | None) -> _Outcome:
     """The new and merged rows, BATCH at a time, one transaction each."""
     todo = [r for r in rows if r.outcome in ("new", "merge")]
+    given = {str(r.fields["order_no"]) for r in todo if r.outcome == "new" and r.fields.get("order_no")}
     result = _Outcome()
     batch_id = audit.new_batch_id()
     if progress is not None:
@@ -500,7 +551,7 @@ def _write(store: Store, rows: Sequence[Row], pool_id: int | None, reason: str, 
         try:
             with store.db.write() as session:
                 ids = intake.add_leads(session, [r.fields for r in fresh], pool_id=pool_id, actor_id=store.actor.id,
-                                       batch_id=batch_id, reason=reason)
+                                       batch_id=batch_id, reason=reason, taken=given)
                 filled = intake.fill_leads(session, [(r.target, r.fields) for r in merges if r.target],
                                            actor_id=store.actor.id, batch_id=batch_id, reason=reason)
                 assigned = _count_assigned(session, ids)
@@ -583,15 +634,18 @@ def _result(origin: str, pool: str, dry_run: bool, on_duplicate: str, rows: Sequ
 
 def import_leads(store: Store, path: str | os.PathLike[str], *, pool: str | int | None = None,
                  source: str | None = None, on_duplicate: str = "skip", dry_run: bool = False,
-                 rejects: str | os.PathLike[str] | None = None, progress: Progress | None = None) -> ImportResult:
+                 rejects: str | os.PathLike[str] | None = None, progress: Progress | None = None,
+                 encoding: str | None = None) -> ImportResult:
     """Import the leads of an xlsx or csv file into a pool (default: the default
-    pool). `source` is the source of rows that name none (default intent)."""
+    pool). `source` is the source of rows that name none (default intent); `encoding`
+    the csv's, when it is neither UTF-8 nor GB18030 (import_read.decode)."""
     default_source = _check_options(on_duplicate, ON_DUPLICATE, source)
     pool_id, pool_name = _target_pool(store, pool)
     checked_format(path)
     target = _rejects_target(rejects, path) if (rejects or not dry_run) else None
-    table = read_table(path, progress)
+    table = read_table(path, progress, encoding)
     columns = map_columns(table.headers)
+    _refuse_repeated(Path(table.path).name, columns)
     if not columns.found:
         raise Invalid("{name} has no column of a lead field (such as contact, mobile, email, company or "
                       "联系人, 手机, 邮箱, 企业名称); its header row holds: {headers}", name=Path(table.path).name,
@@ -667,7 +721,11 @@ def ingest_leads(store: Store, lines: Iterable[str | bytes], *, pool: str | int 
         try:
             data = json.loads(line)
         except ValueError as exc:
-            row.problems.append(t("not JSON: {error}", error=str(exc)))
+            row.problems.append(t("not JSON: {error}", error=printable(str(exc))))
+            row.outcome = "reject"
+            continue
+        except RecursionError:  # [[[[… deeper than Python's stack, in a line of 4 KB
+            row.problems.append(t("not JSON: {error}", error=t("nested too deeply")))
             row.outcome = "reject"
             continue
         if not isinstance(data, dict):
@@ -678,11 +736,13 @@ def ingest_leads(store: Store, lines: Iterable[str | bytes], *, pool: str | int 
         for key, value in data.items():
             name = HEADERS.get(header_key(key))
             if name is None:
-                unknown.setdefault(str(key))
+                unknown.setdefault(printable(str(key)))
                 continue
             if isinstance(value, (dict, list)):
-                row.problems.append(t("{field} holds a list or an object, not a value", field=str(key)))
+                row.problems.append(t("{field} holds a list or an object, not a value", field=printable(key)))
                 continue
+            if name in raw:
+                row.problems.append(t("{field} is given twice", field=name))
             found.setdefault(name)
             raw[name] = value
         check_row(row, raw, default_source)
