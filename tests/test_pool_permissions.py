@@ -50,13 +50,13 @@ LOGIN = {"admin": "boss", "pool_admin": "padmin", "manager": "mgr", "member": "m
 
 @dataclass(frozen=True)
 class Outcome:
-    kind: str  # "ok" | "refused" | "raises" | "lists"
+    kind: str  # "ok" | "refused" | "raises" | "lists" | "masked"
     text: str = ""
     exc: type[Exception] | None = None
     listed: frozenset[str] = frozenset()
 
     def __repr__(self) -> str:
-        return {"ok": "OK", "refused": f"refused({self.text!r})", "lists": f"lists{sorted(self.listed)}",
+        return {"ok": "OK", "masked": "MASKED", "refused": f"refused({self.text!r})", "lists": f"lists{sorted(self.listed)}",
                 "raises": f"raises({getattr(self.exc, '__name__', '?')}, {self.text!r})"}[self.kind]
 
 
@@ -83,7 +83,7 @@ DELETE_RULE = refused("only an admin of pool P may delete its leads")
 TRASH_RULE = raises(Refused, "Only an admin may restore or purge leads in the trash")
 CONVERT_RULE = raises(Refused, "Only the owner, an admin of its pool or an admin may convert")
 WORK_RULE = raises(Refused, "Only the owner, a collaborator or an admin of pool P may work")
-DETAIL_RULE = raises(Refused, "Members of pool P may not open a pooled lead before claiming it")
+MASKED = Outcome("masked")  # the detail of an unclaimed lead, masked (members_see_detail off)
 HIDDEN = raises(NotFound, "does not exist or you may not see it")
 
 #               admin   pool_admin  manager        member        non_member  owner
@@ -98,7 +98,7 @@ TABLE: dict[str, tuple[Outcome, ...]] = {
     "purge":                (OK, TRASH_RULE, TRASH_RULE, TRASH_RULE, TRASH_RULE, TRASH_RULE),
     "convert":              (OK, OK, OK, CONVERT_RULE, HIDDEN, OK),
     "add follow-up":        (OK, OK, OK, WORK_RULE, HIDDEN, OK),
-    "view pooled detail":   (OK, OK, HIDDEN, DETAIL_RULE, HIDDEN, DETAIL_RULE),
+    "view pooled detail":   (OK, OK, HIDDEN, MASKED, HIDDEN, MASKED),
     "list the pool":        (lists("pooled", "owned"), lists("pooled", "owned"), lists("owned"),
                              lists("pooled", "owned"), lists(), lists("pooled", "owned")),
 }
@@ -225,6 +225,9 @@ def test_role_x_action(db: Database, action: str, role: str, expected: Outcome) 
             assert expected.text in result.summary
             assert snapshot(db) == before, "a refused action changed something"
             return
+    elif expected.kind == "masked":
+        assert result.masked and result.row.get("contact") == "P***** L***" and result.row.get("mobile") is None
+        return
     else:
         assert expected.kind == "ok", f"{action} by {role} was not refused: {result!r}"
     check_effect(action, w, login)
