@@ -557,6 +557,8 @@ def leads_show(lead_id: int, db: DbOpt = None, as_: AsOpt = None, json_: JsonOpt
         print_table([t("Field"), t("Value")],
                     [[i18n.label(k), cell(k, v)] for k, v in detail.row.values.items() if v not in (None, "")],
                     keep=(0,), wrap=(1,))
+        if detail.masked:
+            err.print(t("Its pool shows a lead's details to members once they claim it."))
         if detail.followups:
             out.print()
             print_table([t("When"), t("Who"), t("Kind"), t("Text")],

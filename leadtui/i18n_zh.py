@@ -975,4 +975,10 @@ ZH: dict[str, str] = {
     "{name}: {problems}; nothing was imported": "{name}：{problems}；未导入任何内容",
     "{field} is given twice": "{field} 给出了两次",
     # --- end issue 13: hostile files
+    # issue 13: visibility
+    "Its pool shows a lead's details to members once they claim it.": "该线索池的成员领取线索后才能看到其详情。",
+    "details once you claim it": "领取后可见详情",
+    "Lead #{id}'s history shows who acted once you may see its details: leave out --user":
+        "线索 #{id} 的历史须在可查看其详情后才显示操作人：请去掉 --user",
+    # --- end visibility
 }

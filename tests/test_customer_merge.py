@@ -35,10 +35,10 @@ def people(db: Database) -> dict[str, int]:
     return ids
 
 
-def customer(db: Database, owner: int | None, name: str, **fields: object) -> int:
+def customer(db: Database, owner: int | None, name: str, sea: int | None = None, **fields: object) -> int:
     with db.write() as s:
         c = Customer(kind="enterprise", name=name, status="following" if owner else "public_sea",
-                     owner_id=owner, created_at=NOW - timedelta(days=3), **fields)
+                     owner_id=owner, public_sea_id=sea, created_at=NOW - timedelta(days=3), **fields)
         if "mobile" in fields:
             c.mobile_norm = str(fields["mobile"]).replace(" ", "")
         s.add(c)
@@ -177,18 +177,22 @@ def test_who_may_merge(db: Database, people) -> None:
     sea = customer(db, None, "Sea")
     zhao1 = customer(db, zhao, "Z1")
 
-    # A plain user merges only customers they own, all of them.
+    # A plain user merges only customers they own, all of them; one they may not see
+    # reads as absent, as in the other customer actions.
     for login, main, others in [("li", li1, [wang1]), ("li", li1, [sea]), ("wang", li1, [li2]),
                                 ("zhao", li1, [li2])]:
         state = snapshot(db)
-        with pytest.raises(Refused) as err:
+        with pytest.raises(NotFound) as err:
             merge_customers(store_for(db, login), main, others)
-        assert "may merge them" in str(err.value)
+        assert "does not exist or you may not see it" in str(err.value)
         assert snapshot(db) == state  # a refused merge changes nothing
-    # The manager: their department's customers and unowned ones, not another department's.
-    with pytest.raises(Refused):
-        merge_customers(store_for(db, "mgr"), li1, [zhao1])
-    assert merge_customers(store_for(db, "mgr"), li1, [wang1, sea]) == li1
+    # The manager: their department's customers, not another department's nor unowned ones.
+    for others in ([zhao1], [wang1, sea]):
+        state = snapshot(db)
+        with pytest.raises(NotFound):
+            merge_customers(store_for(db, "mgr"), li1, others)
+        assert snapshot(db) == state
+    assert merge_customers(store_for(db, "mgr"), li1, [wang1]) == li1
     # The owner of every customer involved.
     assert merge_customers(store_for(db, "li"), li1, [li2]) == li1
     # An admin: anything.
@@ -198,6 +202,33 @@ def test_who_may_merge(db: Database, people) -> None:
         assert s.get(Customer, other).deleted_at == NOW
         # wang lost a customer to a merge by someone else: told in the inbox
         assert s.scalars(select(Notification.kind).where(Notification.user_id == wang)).all()[-1] == "customers_taken"
+
+
+def test_a_manager_merges_no_public_sea_customer_away(db: Database, people) -> None:
+    """Issue 13, 4: a manager merged a public-sea customer of another department's sea
+    into their own. Every customer of a merge must be one the operator may see and
+    change: a sea's customers are seen by its admins and members, changed by nobody
+    but an admin (its admins assign them, its members claim them)."""
+    from tests.test_customers import make_sea
+
+    mine = customer(db, people["mgr"], "Mine")
+    west_sea = make_sea(db, "West sea", admins=["zhao"], member_depts=["West"])
+    east_sea = make_sea(db, "East sea", admins=["mgr"], member_depts=["East"])
+    west = customer(db, None, "West's", sea=west_sea, mobile="13900000001")
+    west_too = customer(db, None, "West's too", sea=west_sea)
+    east = customer(db, None, "East's", sea=east_sea, mobile="13900000002")
+    mgr = store_for(db, "mgr")
+    state = snapshot(db)
+    with pytest.raises(NotFound, match=f"Customer #{west} does not exist or you may not see it"):
+        merge_customers(mgr, mine, [west])  # another department's sea: not even seen
+    with pytest.raises(Refused, match=f"customer #{east} is not yours"):
+        merge_customers(mgr, mine, [east])  # the sea they administer: seen, not theirs to merge
+    with pytest.raises(Refused, match=f"customer #{east} is not yours"):
+        merge_customers(mgr, east, [mine])  # nor as the main record
+    with pytest.raises(Refused, match="is not yours"):
+        merge_customers(store_for(db, "zhao"), west, [west_too])  # the sea's own admin neither
+    assert snapshot(db) == state
+    assert merge_customers(store_for(db, "boss"), mine, [west, east]) == mine  # an admin may
 
 
 def test_merge_refuses_itself_too_few_and_missing_or_trashed(db: Database, people) -> None:

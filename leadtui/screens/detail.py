@@ -71,6 +71,8 @@ class LeadDetailScreen(StoreCalls, Screen[None]):
         title = t("Lead {order_no}", order_no=row.get("order_no"))
         if detail.protect_days_left is not None:
             title += " · " + t("{n} days of protection left", n=detail.protect_days_left)
+        if detail.masked:
+            title += " · " + t("details once you claim it")
         self.query_one("#title", Static).update(Text(one_line(title)))
         self.query_one("#fields", Static).update(self._fields_table(detail))
         self.query_one("#followups", Static).update(followups_text(detail.followups))

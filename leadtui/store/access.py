@@ -6,13 +6,16 @@ the screens. `Actor` is resolved from the OS login once per store.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 
 from sqlalchemy import ColumnElement, and_, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from leadtui.store.errors import Refused, UnknownLogin
 from leadtui.store.models import Lead, LeadCollaborator, Pool, PoolAdmin, PoolMember, User
+from leadtui.store.records import AuditRecord
 
 
 @dataclass(frozen=True)
@@ -75,19 +78,27 @@ def pool_access(session: Session, actor: Actor, kind: str = "lead") -> PoolAcces
     return PoolAccess(frozenset(admin_of), frozenset(rules), rules)
 
 
+def masked_pools(access: PoolAccess) -> frozenset[int]:
+    """The pools whose unclaimed leads the actor sees masked: those they are a plain
+    member of (not an admin of) and whose members_see_detail is off."""
+    return frozenset(pool_id for pool_id, (_ha, _hc, see_detail) in access.member_rules.items()
+                     if not see_detail and pool_id not in access.admin_of)
+
+
 def department_member_ids(session: Session, actor: Actor) -> list[int]:
     if actor.role != "manager" or actor.department_id is None:
         return []
     return list(session.scalars(select(User.id).where(User.department_id == actor.department_id)))
 
 
-def visible_leads(session: Session, actor: Actor) -> ColumnElement[bool]:
+def visible_leads(session: Session, actor: Actor, access: PoolAccess | None = None) -> ColumnElement[bool]:
     """The leads an actor may see (SPEC 1, 3): admin all; otherwise their own, those
     they collaborate on, their pools' (as admin all, as member what the pool's
-    hide_assigned / hide_converted leave), and for a manager their department's."""
+    hide_assigned / hide_converted leave), and for a manager their department's.
+    Some of those they see masked only (`masked_leads`)."""
     if actor.is_admin:
         return true()
-    access = pool_access(session, actor)
+    access = access or pool_access(session, actor)
     conditions: list[ColumnElement[bool]] = [
         Lead.owner_id == actor.id,
         Lead.id.in_(select(LeadCollaborator.lead_id).where(LeadCollaborator.user_id == actor.id)),
@@ -111,6 +122,65 @@ def visible_leads(session: Session, actor: Actor) -> ColumnElement[bool]:
     return or_(*conditions) if conditions else false()
 
 
+# ----------------------------------------------------------------------------- masked leads
+#
+# SPEC 3, members_see_detail off: a plain member sees of an unclaimed lead only these
+# values and the contact's name masked, on every path (lists, search, export, call
+# records, audit, detail). "Plain member" is `Standing.role` == "member": not an admin,
+# pool admin, owner, manager of the owner or collaborator. Decided here, once, two
+# ways: per lead (`Standing.masked`) and as SQL (`masked_leads`), kept in step.
+
+MASKED_SHOWN: frozenset[str] = frozenset({"order_no", "source", "submitted_at", "status", "pool", "days_left"})
+# What an audit event of a masked lead keeps: when and what happened (kept whole), and these.
+MASKED_EVENT_KEYS: frozenset[str] = frozenset({"status", "pool", "pool_id", "source"})
+_WORD = re.compile(r"\S+")
+
+
+def mask_name(name: object) -> str:
+    """张三丰 -> 张**, John Smith -> J*** S****: each word's first character and a
+    star for each of its other characters."""
+    return _WORD.sub(lambda m: m.group()[0] + "*" * (len(m.group()) - 1), str(name or ""))
+
+
+def masked_values(values: Mapping[str, object]) -> dict[str, object]:
+    """A lead's values as a masked lead shows them: the rest None."""
+    return {key: value if key in MASKED_SHOWN else mask_name(value) if key == "contact" else None
+            for key, value in values.items()}
+
+
+def masked_event(event: AuditRecord, login: str) -> AuditRecord:
+    """An audit event of a masked lead: when, what, status and pool; no field values,
+    no reason (it may quote them), and nobody's login but the reader's own."""
+    def keep(values: Mapping[str, object]) -> dict[str, object]:
+        return {k: v for k, v in values.items() if k in MASKED_EVENT_KEYS}
+
+    return replace(event, actor=event.actor if event.actor == login else "", before=keep(event.before),
+                   after=keep(event.after), reason="", batch_id="",
+                   operator=event.operator if event.operator == login else "")
+
+
+def masked_leads(actor: Actor, access: PoolAccess | None, pool_id: int | None = None) -> ColumnElement[bool] | None:
+    """The leads `actor` sees masked, as SQL (`Standing.masked` per lead), among the
+    leads of `pool_id` when given; None when there are none. Callers then add nothing
+    to their queries (no column, no CASE, no OR): admins, pool admins and members of
+    pools that show details pay nothing for the rule."""
+    if actor.is_admin or access is None:
+        return None
+    pools = masked_pools(access)
+    if pool_id is not None:
+        pools &= {pool_id}
+    if not pools:
+        return None
+    # Unclaimed: pooled, no owner (so no owner's manager either). A collaborator sees it whole.
+    return and_(Lead.pool_id.in_(sorted(pools)), Lead.status == "pooled", Lead.owner_id.is_(None),
+                Lead.id.not_in(select(LeadCollaborator.lead_id).where(LeadCollaborator.user_id == actor.id)))
+
+
+def masked_for(session: Session, actor: Actor) -> ColumnElement[bool] | None:
+    """`masked_leads` for a caller that has not read the actor's pools yet."""
+    return None if actor.is_admin else masked_leads(actor, pool_access(session, actor))
+
+
 class Standing:
     """An actor's standing on many leads at once: the pool and team facts are read
     once, so a batch of ten thousand leads costs a few queries, not one per lead."""
@@ -123,6 +193,7 @@ class Standing:
         if lead_ids is not None:
             collab = collab.where(LeadCollaborator.lead_id.in_(lead_ids))
         self.collaborating = set(session.scalars(collab)) if not actor.is_admin else set()
+        self.masked_pools = masked_pools(self.access)
 
     def role(self, lead: Lead) -> str | None:
         """The strongest standing the actor has on this lead, or None when they may
@@ -144,6 +215,13 @@ class Standing:
                 return None
             return "member"
         return None
+
+    def masked(self, lead: Lead, role: str | None = None) -> bool:
+        """Whether the actor sees this lead masked (`masked_leads` as SQL); `role`:
+        `role(lead)` when the caller has it already."""
+        role = self.role(lead) if role is None else role
+        return (role == "member" and lead.status == "pooled" and lead.owner_id is None
+                and lead.pool_id in self.masked_pools)
 
     def is_member(self, pool_id: int) -> bool:
         return self.actor.is_admin or pool_id in self.access.member_of or pool_id in self.access.admin_of

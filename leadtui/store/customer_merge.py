@@ -18,8 +18,8 @@ from sqlalchemy import select, update
 
 from leadtui import clock
 from leadtui.store import audit
-from leadtui.store.access import department_member_ids
 from leadtui.store.convert import email_norm, mobile_norm
+from leadtui.store.customers import CustomerStanding
 from leadtui.store.errors import Invalid, NotFound, Refused
 from leadtui.store.models import Contact, Customer, Deal, FollowUp, Lead
 from leadtui.store.search import normalize
@@ -38,18 +38,19 @@ def _split_tags(value: str | None) -> list[str]:
 
 
 def _check_permission(session: Session, store: Store, customers: list[Customer]) -> None:
-    actor = store.actor
-    if actor.is_admin:
-        return
-    if actor.role == "manager" and actor.department_id is not None:
-        team = set(department_member_ids(session, actor))
-        if all(c.owner_id is None or c.owner_id in team for c in customers):
-            return
-    if all(c.owner_id == actor.id for c in customers):
-        return
-    other = next(c for c in customers if c.owner_id != actor.id)
-    raise Refused("Only an admin, the owners' manager or the owner of every customer may merge them; "
-                  "customer #{id} is not yours", id=other.id)
+    """Every customer of a merge is one the operator may see and change, by the rules
+    of the other customer actions (customers.CustomerStanding): a merge changes the
+    main record and trashes the others. A public sea's customers have no owner: only
+    an admin merges them (sea admins assign them, members claim them)."""
+    standing = CustomerStanding(session, store.actor)
+    for c in customers:
+        if standing.role(c) is None:
+            # As the other actions say it: not telling "absent" from "not yours".
+            raise NotFound("Customer #{id} does not exist or you may not see it", id=c.id)
+    for c in customers:
+        if not standing.may_work(c):
+            raise Refused("Only an admin, the owners' manager or the owner of every customer may merge them; "
+                          "customer #{id} is not yours", id=c.id)
 
 
 def _contact_key(c: Contact) -> tuple[str, str]:

@@ -95,6 +95,12 @@ class CustomerStanding:
                 return "sea_member"
         return None
 
+    def may_work(self, c: Any) -> bool:
+        """Whether the actor may change the customer as its owner does (recycle, tags,
+        blacklist, merge): the owner, the owner's manager, an admin; no one else,
+        not a public sea's admin or member either (they may only assign or claim)."""
+        return self.role(c) in WORKERS
+
 
 def _visible(session: Session, actor: Actor, query: CustomerQuery) -> list[ColumnElement[bool]]:
     conds: list[ColumnElement[bool]] = [Customer.deleted_at.is_(None)]
@@ -565,7 +571,7 @@ def _each(store: Store, action: str, customer_ids: Sequence[int], roles: tuple[s
         return batch.finish(session, len(ids))
 
 
-_WORKERS = ("admin", "owner", "manager")
+WORKERS = ("admin", "owner", "manager")
 
 
 def recycle_customers(store: Store, customer_ids: Sequence[int], sea: str | int | None = None) -> BatchResult:
@@ -602,7 +608,7 @@ def recycle_customers(store: Store, customer_ids: Sequence[int], sea: str | int 
                                         "pool": seas.get(target), "status": "public_sea"})
                 batch.notify(c.owner_id, "customers_taken", c.id)
 
-    return _each(store, "recycle", customer_ids, _WORKERS,
+    return _each(store, "recycle", customer_ids, WORKERS,
                  "only its owner, their manager or an admin may recycle customer {name}", apply)
 
 
@@ -628,7 +634,7 @@ def tag_customers(store: Store, customer_ids: Sequence[int], add: Sequence[str] 
             batch.done.append(c.id)
             batch.event(c, {"tags": ",".join(old)}, {"tags": ",".join(tags)})
 
-    return _each(store, "tag", customer_ids, _WORKERS, "only its owner, their manager or an admin may tag {name}",
+    return _each(store, "tag", customer_ids, WORKERS, "only its owner, their manager or an admin may tag {name}",
                  apply)
 
 
@@ -660,7 +666,7 @@ def blacklist_customers(store: Store, customer_ids: Sequence[int]) -> BatchResul
             batch.event(c, _state(c, names, seas), {**_state(c, names, seas), "status": "blacklisted"})
             _flag_leads(session, batch, c)
 
-    return _each(store, "blacklist", customer_ids, _WORKERS,
+    return _each(store, "blacklist", customer_ids, WORKERS,
                  "only its owner, their manager or an admin may blacklist customer {name}", apply)
 
 

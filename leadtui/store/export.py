@@ -16,12 +16,13 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import not_, select
 
 from leadtui.display import cell
 from leadtui.export_files import EXPORT_LIMIT, ExportResult, Progress, format_of, write_table
 from leadtui.i18n import label, t
 from leadtui.store import leads
+from leadtui.store.access import masked_for
 from leadtui.store.errors import Invalid, Refused
 from leadtui.store.fields import CUSTOMER_COLUMNS, DEFAULT_COLUMNS, LEAD_COLUMNS, SEARCH_FIELDS
 from leadtui.store.models import FollowUp, Lead, User
@@ -169,8 +170,9 @@ def visible_lead_ids(store: Store, ids: Iterable[int]) -> list[int]:
 
 def export_calls(store: Store, ids: Iterable[int], path: str | os.PathLike[str], fmt: str | None = None,
                  batch: int | None = None, progress: Progress | None = None) -> ExportResult:
-    """The call records (follow-ups of kind call) of the given leads the user may see,
-    lead by lead (by order number), oldest call first."""
+    """The call records (follow-ups of kind call) of the given leads the user may see
+    whole (none of a lead they see masked, SPEC 3), lead by lead (by order number),
+    oldest call first."""
     target, fmt = _check_target(path, fmt)
     visible = visible_lead_ids(store, ids)
     if not visible:
@@ -181,6 +183,9 @@ def export_calls(store: Store, ids: Iterable[int], path: str | os.PathLike[str],
             .where(leads.id_in(FollowUp.lead_id, tuple(visible)), FollowUp.kind == "call")
             .order_by(Lead.order_no, FollowUp.created_at, FollowUp.id))
     with store.db.read() as session:
+        masked = masked_for(session, store.actor)
+        if masked is not None:
+            stmt = stmt.where(not_(masked))
         calls = [list(r) for r in session.execute(stmt)]
     total = len(calls)
     batch, offset = _window(total, batch, "call")

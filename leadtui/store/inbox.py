@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from leadtui import clock
 from leadtui.i18n import t
 from leadtui.store import audit
-from leadtui.store.access import lead_role
+from leadtui.store.access import Standing, masked_event
 from leadtui.store.errors import NotFound, Refused
 from leadtui.store.models import AuditEvent, Lead, Notification, User
 from leadtui.store.records import AuditRecord, NotificationRecord
@@ -68,22 +68,33 @@ def mark_read(store: Store, ids: list[int] | None = None) -> int:
 
 def list_audit(store: Store, lead_id: int | None = None, login: str | None = None,
                limit: int = 100) -> list[AuditRecord]:
-    """Admins read the whole trail; others the history of a lead they may see."""
+    """Admins read the whole trail; others the history of a lead they may see (of a
+    lead they see masked, SPEC 3: when, what, status and pool, nothing else)."""
+    masked = False
     with store.db.read() as session:
         stmt = audit.select_events()
         if lead_id is not None:
             lead = session.get(Lead, lead_id)
             if lead is None and not store.actor.is_admin:
                 raise NotFound("Lead #{id} does not exist or you may not see it", id=lead_id)
-            if lead is not None and not store.actor.is_admin and lead_role(session, store.actor, lead) is None:
-                raise NotFound("Lead #{id} does not exist or you may not see it", id=lead_id)
+            if lead is not None and not store.actor.is_admin:
+                standing = Standing(session, store.actor, [lead_id])
+                role = standing.role(lead)
+                if role is None:
+                    raise NotFound("Lead #{id} does not exist or you may not see it", id=lead_id)
+                masked = standing.masked(lead, role)
             stmt = stmt.where(AuditEvent.entity == "lead", AuditEvent.entity_id == lead_id)
         elif not store.actor.is_admin:
             raise Refused("Only an admin may read the whole audit trail; others give --lead ID")
+        if login and masked and login != store.actor.login:
+            # Who acted is part of what the masked history leaves out.
+            raise Refused("Lead #{id}'s history shows who acted once you may see its details: leave out --user",
+                          id=lead_id)
         if login:
             user_id = session.scalar(select(User.id).where(User.login == login))
             if user_id is None:
                 raise NotFound("There is no user {login}", login=login)
             stmt = stmt.where(AuditEvent.actor_id == user_id)
         stmt = stmt.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)
-        return [audit.as_record(row) for row in session.execute(stmt)]
+        events = [audit.as_record(row) for row in session.execute(stmt)]
+        return [masked_event(e, store.actor.login) for e in events] if masked else events

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -10,13 +11,23 @@ from sqlalchemy.orm import Session, aliased
 
 from leadtui import clock
 from leadtui.store import audit
-from leadtui.store.access import Actor, lead_role, pool_access, visible_leads
+from leadtui.store.access import (
+    MASKED_SHOWN,
+    Actor,
+    PoolAccess,
+    Standing,
+    masked_event,
+    masked_leads,
+    masked_values,
+    pool_access,
+    visible_leads,
+)
 from leadtui.store.errors import Invalid, NotFound, Refused
 from leadtui.store.fields import FOLLOWUP_KINDS, LEAD_COLUMNS, LEAD_STATUSES, SEARCH_FIELDS, SOURCES
 from leadtui.store.holding import extended_protection
 from leadtui.store.models import Customer, FollowUp, Lead, Pool, User
 from leadtui.store.records import FollowUpRecord, LeadDetail, LeadQuery, LeadRow
-from leadtui.store.search import corrections, ids_in, match, plan
+from leadtui.store.search import _like_escape, corrections, ids_in, match, normalize, plan
 from leadtui.store.search_index import GramCache
 
 if TYPE_CHECKING:
@@ -61,14 +72,17 @@ def _period_start(period: str) -> datetime:
     raise Invalid("Unknown period {period}: use today, 7d or 30d", period=period)
 
 
-def _conditions(session: Session, actor: Actor, query: LeadQuery) -> list[ColumnElement[bool]]:
-    """Everything the list asks of a lead but the keyword (see `_Keyword`)."""
+def _conditions(session: Session, actor: Actor, query: LeadQuery,
+                access: PoolAccess | None = None) -> list[ColumnElement[bool]]:
+    """Everything the list asks of a lead but the keyword (see `_Keyword`). None of
+    the filters tests a value a masked lead hides (SPEC 3): submit time, source,
+    status, pool, and the owner, which an unclaimed lead has none of."""
     if query.screen == "trash":
         if not actor.is_admin:
             raise Refused("Only an admin may see the trash")
         conds: list[ColumnElement[bool]] = [Lead.deleted_at.is_not(None)]
     else:
-        conds = [Lead.deleted_at.is_(None), visible_leads(session, actor)]
+        conds = [Lead.deleted_at.is_(None), visible_leads(session, actor, access)]
     if query.screen == "converted":
         conds.append(Lead.status == "converted")
     elif query.screen == "all":
@@ -113,6 +127,28 @@ def _conditions(session: Session, actor: Actor, query: LeadQuery) -> list[Column
 id_in = ids_in  # marked rows (export), customers too: the ids go into the SQL as ints
 
 
+def _masked(actor: Actor, access: PoolAccess | None, query: LeadQuery) -> ColumnElement[bool] | None:
+    """The leads of this list the actor sees masked (access.masked_leads), or None
+    when the list can hold none: only pooled leads are masked, and none in the trash."""
+    if query.screen in ("converted", "trash") or (query.statuses and "pooled" not in query.statuses):
+        return None
+    return masked_leads(actor, access, query.pool_id)
+
+
+def found_by(masked: ColumnElement[bool] | None, clause: ColumnElement[bool], text: str) -> ColumnElement[bool]:
+    """A keyword's hits: `clause`, and of the masked leads only those whose order
+    number holds the keyword (SPEC 3), case-insensitively like the rest.
+
+    The order number is one of the fields `clause` searches, so its hits are among
+    `clause`'s: ANDed (not ORed) the search keeps its plan (the index's candidates
+    first), and the test costs a look at each candidate — 5 ms, where an OR scanned
+    a member's pools (150 ms at 200,000 leads)."""
+    if masked is None:
+        return clause
+    pattern = f"%{_like_escape(normalize(text))}%"
+    return and_(clause, or_(not_(masked), func.lower(Lead.order_no).like(pattern, escape="\\")))
+
+
 def _joined(stmt: Select[Any]) -> Select[Any]:
     return (stmt.join(Pool, Pool.id == Lead.pool_id)
             .outerjoin(Owner, Owner.id == Lead.owner_id)
@@ -130,13 +166,20 @@ def days_left(protect_until: datetime | None) -> int | None:
 def _row(mapping: Any, query_text: str = "", exact: bool | None = None, score: int | None = None) -> LeadRow:
     values = {key: mapping[key] for key in LEAD_COLUMNS}
     values["days_left"] = days_left(values["days_left"])
-    found = match(values, query_text) if query_text else None
+    if mapping.get("masked"):  # the column is there only when the list may hold masked leads
+        values = masked_values(values)
+        found = match({"order_no": values["order_no"]}, query_text) if query_text else None
+    else:
+        found = match(values, query_text) if query_text else None
     return LeadRow(mapping["id"], values, found[0] if found else None,
                    found[1:] if found and found[2] > found[1] else None, exact, score)
 
 
-def _row_select() -> Select[Any]:
-    return _joined(select(Lead.id, *(expr.label(key) for key, expr in _EXPRESSIONS.items())))
+def _row_select(masked: ColumnElement[bool] | None = None) -> Select[Any]:
+    columns = [expr.label(key) for key, expr in _EXPRESSIONS.items()]
+    if masked is not None:
+        columns.append(masked.label("masked"))
+    return _joined(select(Lead.id, *columns))
 
 
 # Forgiving hits follow the exact ones only while those fill less than a page: past
@@ -151,22 +194,23 @@ class _Keyword:
     """The list's keyword in one read transaction: the exact hits' plan, and the
     forgiving hits (computed when first needed, then kept for the transaction)."""
 
-    def __init__(self, session: Session, base: list[ColumnElement[bool]], text: str) -> None:
-        self.session, self.base, self.text = session, base, text
+    def __init__(self, session: Session, base: list[ColumnElement[bool]], text: str,
+                 masked: ColumnElement[bool] | None = None) -> None:
+        self.session, self.base, self.text, self.masked = session, base, text, masked
         self.grams = GramCache()
         self.plan = plan(session, text, self.grams)
-        self.exact = None if self.plan is None else self.plan.clause()
+        self.exact = None if self.plan is None else found_by(masked, self.plan.clause(), text)
         self._forgiving: list[tuple[int, int, str]] | None = None
 
     @property
     def conditions(self) -> list[ColumnElement[bool]]:
         return self.base if self.exact is None else [*self.base, self.exact]
 
-    def page_conditions(self, sort: str) -> list[ColumnElement[bool]]:
-        """As `conditions`, for a page read in the order of `sort`."""
+    def page_conditions(self, walk: bool) -> list[ColumnElement[bool]]:
+        """As `conditions`, for a page read in an indexed order (`walk`) or not."""
         if self.plan is None:
             return self.base
-        return [*self.base, self.plan.clause(walk=sort in _INDEXED_SORTS)]
+        return [*self.base, found_by(self.masked, self.plan.clause(walk=walk), self.text)]
 
     def count_exact(self) -> int:
         return self.session.scalar(select(func.count()).select_from(Lead).where(*self.conditions)) or 0
@@ -184,7 +228,9 @@ class _Keyword:
                     break
                 found = plan(self.session, corrected, self.grams)
                 assert found is not None
-                stmt = (select(Lead.id, Lead.submitted_at).where(*self.base, found.clause(walk=True),
+                # A masked lead is found by its order number only: never by a typo's neighbour.
+                seen_whole = [] if self.masked is None else [not_(self.masked)]
+                stmt = (select(Lead.id, Lead.submitted_at).where(*self.base, *seen_whole, found.clause(walk=True),
                                                                   not_(self.exact))
                         .order_by(Lead.submitted_at.desc(), Lead.id.desc()).limit(_FUZZY_PER_CORRECTION))
                 hits = self.session.execute(stmt).all()
@@ -197,37 +243,58 @@ class _Keyword:
         return self._forgiving
 
     def forgiving_rows(self, hits: list[tuple[int, int, str]]) -> list[LeadRow]:
-        fetched = _fetch(self.session, [h[0] for h in hits])
+        fetched = _fetch(self.session, [h[0] for h in hits], self.masked)
         return [_row(fetched[i], corrected, False, score) for i, score, corrected in hits if i in fetched]
 
 
-def _fetch(session: Session, ids: list[int]) -> dict[int, Any]:
+def _keyword(session: Session, actor: Actor, query: LeadQuery) -> _Keyword:
+    """The list's conditions, the leads it shows masked, and its keyword, in one read."""
+    access = None if actor.is_admin else pool_access(session, actor)
+    return _Keyword(session, _conditions(session, actor, query, access), query.text, _masked(actor, access, query))
+
+
+def _fetch(session: Session, ids: list[int], masked: ColumnElement[bool] | None = None) -> dict[int, Any]:
     if not ids:
         return {}
-    return {m["id"]: m for m in session.execute(_row_select().where(ids_in(Lead.id, ids))).mappings()}
+    return {m["id"]: m for m in session.execute(_row_select(masked).where(ids_in(Lead.id, ids))).mappings()}
 
 
 def _rows_in_order(session: Session, ids: list[int], text: str, exact: bool | None,
-                   score: int | None) -> list[LeadRow]:
-    fetched = _fetch(session, ids)
+                   score: int | None, masked: ColumnElement[bool] | None = None) -> list[LeadRow]:
+    fetched = _fetch(session, ids, masked)
     return [_row(fetched[i], text, exact, score) for i in ids if i in fetched]
 
 
 def count_leads(store: Store, query: LeadQuery) -> int:
     """The rows the list shows: the exact hits, and the forgiving ones after them."""
     with store.db.read() as session:
-        keyword = _Keyword(session, _conditions(session, store.actor, query), query.text)
+        keyword = _keyword(session, store.actor, query)
         exact = keyword.count_exact()
         return exact + len(keyword.forgiving(exact))
 
 
-def _order(query: LeadQuery, backwards: bool = False) -> list[Any]:
+def _sort_key(column: str, masked: ColumnElement[bool] | None) -> Any:
+    """What a column sorts by. Masked leads sort as if a hidden value were empty, and
+    by the contact's first character (what its mask shows): their order tells nothing
+    the row does not."""
+    expr = _EXPRESSIONS[column]
+    if masked is None or column in MASKED_SHOWN:
+        return expr
+    return case((masked, func.substr(Lead.contact, 1, 1) if column == "contact" else None), else_=expr)
+
+
+def _walks(query: LeadQuery, masked: ColumnElement[bool] | None) -> bool:
+    """Whether a page reads along the sort column's index (not through a CASE)."""
+    return query.sort in _INDEXED_SORTS and (masked is None or query.sort in MASKED_SHOWN)
+
+
+def _order(query: LeadQuery, backwards: bool = False, masked: ColumnElement[bool] | None = None) -> list[Any]:
     if query.sort not in _EXPRESSIONS:
         raise Invalid("Cannot sort by {column}", column=query.sort)
-    sort = _EXPRESSIONS[query.sort]
+    sort = _sort_key(query.sort, masked)
     descending = query.descending != backwards
     order = [sort.desc(), Lead.id.desc()] if descending else [sort.asc(), Lead.id.asc()]
-    if query.sort in _NULLABLE_SORTS:
+    if query.sort in _NULLABLE_SORTS or sort is not _EXPRESSIONS[query.sort]:
         # SQLite puts NULLs first, PostgreSQL last: say it, so both backends show the
         # blanks (no owner, never followed up) at the end, either way, as spreadsheets do
         # (and first when the list is read from its end).
@@ -243,21 +310,23 @@ def list_leads(store: Store, query: LeadQuery, offset: int = 0, limit: int = 100
     `total`, when the caller knows the list's length: a page in the second half is
     read from the end backwards, since OFFSET walks every row it skips (the last
     page of a million leads: 2.5 s forwards, a millisecond backwards)."""
-    order = _order(query)
+    _order(query)  # an unknown sort column is refused before anything is read
     with store.db.read() as session:
-        keyword = _Keyword(session, _conditions(session, store.actor, query), query.text)
+        keyword = _keyword(session, store.actor, query)
+        masked = keyword.masked
         # Two steps: the page's ids in order (the sort carries only the id and its key),
         # then those rows with every column.
-        ids = _joined(select(Lead.id)).where(*keyword.page_conditions(query.sort))
+        ids = _joined(select(Lead.id)).where(*keyword.page_conditions(_walks(query, masked)))
         if keyword.plan is None and total is not None and offset > total // 2:
             limit = min(limit, total - offset)
             if limit <= 0:
                 return []
-            back = ids.order_by(*_order(query, backwards=True)).offset(max(0, total - offset - limit)).limit(limit)
-            return _rows_in_order(session, list(session.scalars(back))[::-1], "", None, None)
-        page = list(session.scalars(ids.order_by(*order).offset(offset).limit(limit)))
+            back = (ids.order_by(*_order(query, backwards=True, masked=masked))
+                    .offset(max(0, total - offset - limit)).limit(limit))
+            return _rows_in_order(session, list(session.scalars(back))[::-1], "", None, None, masked)
+        page = list(session.scalars(ids.order_by(*_order(query, masked=masked)).offset(offset).limit(limit)))
         exact = keyword.exact is not None
-        rows = _rows_in_order(session, page, query.text, True if exact else None, 100 if exact else None)
+        rows = _rows_in_order(session, page, query.text, True if exact else None, 100 if exact else None, masked)
         if not exact or len(rows) == limit:
             return rows
         exact_hits = offset + len(rows) if rows else keyword.count_exact()
@@ -269,30 +338,37 @@ def list_leads(store: Store, query: LeadQuery, offset: int = 0, limit: int = 100
 def lead_ids(store: Store, query: LeadQuery) -> list[int]:
     """Every id the query shows: what `A` marks."""
     with store.db.read() as session:
-        keyword = _Keyword(session, _conditions(session, store.actor, query), query.text)
+        keyword = _keyword(session, store.actor, query)
         ids = list(session.scalars(select(Lead.id).where(*keyword.conditions)))
         return ids + [h[0] for h in keyword.forgiving(len(ids))]
 
 
-def _load_visible(session: Session, actor: Actor, lead_id: int) -> tuple[Lead, str]:
+def load_standing(session: Session, actor: Actor, lead_id: int) -> tuple[Lead, Standing, str]:
+    """The lead, the actor's standing and role on it; NotFound when they may not see it."""
     lead = session.get(Lead, lead_id)
-    role = lead_role(session, actor, lead) if lead is not None and lead.deleted_at is None else None
+    standing = Standing(session, actor, [lead_id])
+    role = standing.role(lead) if lead is not None and lead.deleted_at is None else None
     if lead is None or role is None:
         # Not telling apart "absent" from "not yours" keeps hidden leads hidden.
         raise NotFound("Lead #{id} does not exist or you may not see it", id=lead_id)
+    return lead, standing, role
+
+
+def _load_visible(session: Session, actor: Actor, lead_id: int) -> tuple[Lead, str]:
+    lead, _standing, role = load_standing(session, actor, lead_id)
     return lead, role
 
 
 def lead_detail(store: Store, lead_id: int) -> LeadDetail:
     with store.db.read() as session:
-        lead, role = _load_visible(session, store.actor, lead_id)
-        if role == "member" and lead.status == "pooled":
-            access = pool_access(session, store.actor)
-            if not access.member_rules[lead.pool_id][2]:
-                pool = session.get(Pool, lead.pool_id)
-                raise Refused("Members of pool {pool} may not open a pooled lead before claiming it",
-                              pool=pool.name if pool else "?")
+        lead, standing, role = load_standing(session, store.actor, lead_id)
         row = _row(session.execute(_row_select().where(Lead.id == lead_id)).mappings().one())
+        if standing.masked(lead, role):
+            # SPEC 3: what the list shows of it, no follow-ups, a history without values.
+            return LeadDetail(
+                row=replace(row, values=masked_values(row.values)), followups=(),
+                history=tuple(masked_event(e, store.actor.login) for e in audit.history(session, "lead", lead_id)),
+                protect_days_left=None, may_followup=False, may_convert=False, masked=True)
         followups = tuple(
             FollowUpRecord(f.id, f.created_at, login, f.kind, f.text, f.duration_s, f.outcome)
             for f, login in session.execute(

@@ -93,6 +93,9 @@ class LeadDetail:
     protect_days_left: int | None
     may_followup: bool
     may_convert: bool
+    # A plain member's view of an unclaimed lead of a pool that hides details (SPEC 3):
+    # the allowed fields only, no follow-ups, the history without values.
+    masked: bool = False
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy import or_, select
 
 from leadtui.store.fields import SEARCH_FIELDS
-from leadtui.store.leads import _conditions
+from leadtui.store.access import pool_access
+from leadtui.store.leads import _conditions, _masked, found_by
 from leadtui.store.models import Lead
 from leadtui.store.records import LeadQuery
 from leadtui.store.search import _like_escape
@@ -25,13 +26,19 @@ def search(store: Store, text: str, screen: str = "all", pool_id: int | None = N
     pattern = f"%{_like_escape(text.strip())}%"
     columns = [getattr(Lead, name) for name in SEARCH_FIELDS]
     with store.db.read() as session:
-        conds = _conditions(session, store.actor, LeadQuery(screen=screen, pool_id=pool_id))
-        stmt = (select(Lead.id, *columns).where(*conds, or_(*(c.like(pattern, escape="\\") for c in columns)))
+        query = LeadQuery(screen=screen, pool_id=pool_id)
+        access = None if store.actor.is_admin else pool_access(session, store.actor)
+        conds = _conditions(session, store.actor, query, access)
+        # Masked leads (SPEC 3) by their order number only, as the lists find them.
+        masked = _masked(store.actor, access, query)
+        hit = found_by(masked, or_(*(c.like(pattern, escape="\\") for c in columns)), text.strip())
+        shown = [] if masked is None else [masked.label("masked")]
+        stmt = (select(Lead.id, *columns, *shown).where(*conds, hit)
                 .order_by(Lead.submitted_at.desc(), Lead.id.desc()).limit(limit))
         hits = []
         for row in session.execute(stmt):
             needle = text.strip().lower()
-            field = next((name for name, value in zip(SEARCH_FIELDS, row[1:]) if needle in (value or "").lower()),
-                         None)
+            fields = SEARCH_FIELDS[:1] if masked is not None and row[-1] else SEARCH_FIELDS
+            field = next((name for name, value in zip(fields, row[1:]) if needle in (value or "").lower()), None)
             hits.append({"id": row[0], "score": 100, "matched_field": field, "exact": True})
         return hits
