@@ -3,8 +3,13 @@ registered on the main app by importing this module (the last lines of cli.py)."
 
 from __future__ import annotations
 
+import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from typing import Annotated
 
 import typer
@@ -12,7 +17,7 @@ from rich.text import Text
 
 from leadtui import config, safe
 from leadtui.cli import AsOpt, DbOpt, JsonOpt, app, bench_app, err, fail, guarded, open_store, out, print_json, \
-    print_table
+    print_table, refuse_server_path
 from leadtui.i18n import t
 
 SHOWN_PROBLEMS = 20  # rows listed on the terminal; the rejects file holds them all
@@ -93,14 +98,42 @@ def import_(
     encoding: Annotated[str | None, typer.Option("--encoding", help="The csv's encoding, such as shift_jis or "
                                                                    "big5, when it is neither UTF-8 nor GB18030 "
                                                                    "(GBK), which are found by themselves.")] = None,
+    fmt: Annotated[str | None, typer.Option("--format", help="xlsx or csv: what standard input holds (FILE -).")
+                   ] = None,
     db: DbOpt = None, as_: AsOpt = None, json_: JsonOpt = False,
 ) -> None:
-    """Import leads from an xlsx or csv file; headers in English or Chinese."""
-    with guarded(json_):
+    """Import leads from an xlsx or csv file (- reads standard input, with --format); headers in English or
+    Chinese."""
+    refuse_server_path(path, "import FILE")
+    if rejects is not None:
+        refuse_server_path(rejects, "--rejects")
+    with guarded(json_), _source(path, fmt, json_) as readable:
         store = open_store(db, as_)
-        result = store.import_leads(path, pool=pool, source=source, on_duplicate=on_duplicate, dry_run=dry_run,
-                                    rejects=rejects, progress=_progress(json_), encoding=encoding)
+        result = store.import_leads(readable, pool=pool, source=source, on_duplicate=on_duplicate, dry_run=dry_run,
+                                    rejects=rejects or (os.path.join(os.path.dirname(readable), "rejects." + fmt)
+                                                        if path == "-" and not dry_run else None),
+                                    progress=_progress(json_), encoding=encoding)
+        if path == "-":
+            # The rejects of standard input went to a temporary file, gone with it:
+            # the reasons are all in the report (--json) unless --rejects named a file.
+            result = replace(result, source="-", rejects_path=result.rejects_path if rejects else None)
     _report(result, json_)
+
+
+@contextmanager
+def _source(path: str, fmt: str | None, as_json: bool) -> Iterator[str]:
+    """The file the store reads: the operator's, or standard input copied to a temporary
+    one (over SSH the files on the server are not the operator's)."""
+    if path != "-":
+        yield path
+        return
+    if fmt not in ("xlsx", "csv"):
+        fail(t("import - (standard input) wants --format xlsx or --format csv"), 2, as_json)
+    with tempfile.TemporaryDirectory(prefix="leadtui-import-") as folder:
+        target = os.path.join(folder, f"import.{fmt}")
+        with open(target, "wb") as fh:
+            shutil.copyfileobj(sys.stdin.buffer, fh)
+        yield target
 
 
 def _stdin_lines() -> Iterator[bytes]:

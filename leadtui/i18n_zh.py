@@ -878,6 +878,7 @@ ZH: dict[str, str] = {
     # issue 13: identity, --now, the database file, the locked-down mode (SSH)
     "--now is for commands that act as a leadtui user, not `{command}`": "--now 只用于以 leadtui 用户身份执行的命令，不能用于 `{command}`",
     "--out - (standard output) wants --format xlsx or --format csv": "--out -（标准输出）需要 --format xlsx 或 --format csv",
+    "import - (standard input) wants --format xlsx or --format csv": "import -（标准输入）需要 --format xlsx 或 --format csv",
     "Cannot give {path} to group {group}: only its owner may, and only to a group they belong to":
         "无法把 {path} 交给用户组 {group}：只有文件所有者可以这样做，且只能交给其所属的组",
     "Cannot read the command {command}: {error}": "无法读取命令 {command}：{error}",

@@ -319,3 +319,20 @@ def test_on_postgresql_the_service_account_is_the_one_the_config_names(monkeypat
         ssh_keys.check_service_account(None)
     monkeypatch.setattr(config, "service_account", lambda: "crm")
     ssh_keys.check_service_account(None)
+
+
+def test_shell_imports_from_standard_input_only(served: str) -> None:
+    csv_text = "Contact,Mobile\n赵磊,13912345678\nbad row,12\n"
+    done = runner.invoke(app, ["--db", served, "users", "set", "li", "--role", "admin"])
+    assert done.exit_code == 0
+    env = {"SSH_ORIGINAL_COMMAND": "import - --format csv --json"}
+    done = runner.invoke(app, ["shell", "li", "--db", served], env=env, input=csv_text)
+    assert done.exit_code == 0, done.output
+    result = json.loads(done.stdout)
+    assert (result["source"], result["imported"], result["rejected"], result["rejects_path"]) == ("-", 1, 1, None)
+    assert "12" in result["problems"][0]["reason"]
+    for command in ("import /etc/passwd.csv", "import - --format csv --rejects /tmp/r.csv"):
+        done = runner.invoke(app, ["shell", "li", "--db", served], env={"SSH_ORIGINAL_COMMAND": command})
+        assert done.exit_code == 2 and "takes - (standard input or output)" in done.stderr
+    done = runner.invoke(app, ["shell", "li", "--db", served], env={"SSH_ORIGINAL_COMMAND": "import -"})
+    assert done.exit_code == 2 and "wants --format" in done.stderr
