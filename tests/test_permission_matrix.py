@@ -3,7 +3,10 @@ every action of the store that acts on a record × every kind of record, on SQLi
 PostgreSQL, as one table and one runner.
 
 A row is `Case(action, actor, record, expected)`; `TABLE` below writes them a line per
-(action, record), one token per actor in `ACTORS` order. To add rows (an `--as` actor,
+(action, record), one token per actor in `ACTORS` order. `--as` adds derived rows: an
+admin acting as the owner or a pool member gets exactly their column (and the audit
+trail names the admin on every event written), a sales user's `--as` is refused for
+every action. To add rows (an `--as` actor,
 a `--now` action, shell mode…) add an actor to `ACTOR_LOGINS` and/or an `Action`, and
 append `Case`s to `CASES` — the runner does not change.
 
@@ -91,7 +94,14 @@ ACTOR_LOGINS: dict[str, tuple[str, str | None]] = {
     "pool_admin": ("padmin", None), "pool_member": ("pmember", None), "sea_admin": ("sadmin", None),
     "sea_member": ("smember", None), "outsider": ("outsider", None), "owner": ("owner", None),
     "collab": ("collab", None),
+    # --as (issue 13): an admin acting for someone may do exactly what they may, and
+    # anyone else's --as is refused before anything runs. Their rows are derived from
+    # the table (AS_ACTORS), not written in it.
+    "admin_as_owner": ("boss", "owner"), "admin_as_member": ("boss", "pmember"), "owner_as_admin": ("owner", "boss"),
 }
+# actor -> the actor whose column their cases take, or None: every action refused ("notas")
+AS_ACTORS: dict[str, str | None] = {"admin_as_owner": "owner", "admin_as_member": "pool_member",
+                                    "owner_as_admin": None}
 RECORDS = ("own", "colleague", "other_dept", "pooled")
 HOLDER = {"own": "owner", "colleague": "wang", "other_dept": "zhao", "pooled": None}
 
@@ -468,9 +478,11 @@ def run_case(w: World, action_name: str, actor: str, record: str) -> tuple[str, 
     rec = make_record(w, action.entity, record, actor)
     if action.prepare:
         action.prepare(w, rec)
-    store = w.store(actor)
     before = snapshot(w, rec)
+    with w.db.read() as session:
+        last_event = session.scalar(select(func.max(AuditEvent.id))) or 0
     try:
+        store = w.store(actor)  # a sales user's --as is refused here
         result = action.call(store, rec, w)
     except NotFound as exc:
         token, words = "hid", str(exc)
@@ -495,6 +507,12 @@ def run_case(w: World, action_name: str, actor: str, record: str) -> tuple[str, 
         assert snapshot(w, rec) == before, f"{action_name} by {actor} changed something: {token} {words}"
     elif action.check:
         action.check(w, rec, ACTOR_LOGINS[actor][1] or ACTOR_LOGINS[actor][0])
+    login, as_login = ACTOR_LOGINS[actor]
+    if token == "ok" and not action.view:
+        # The trail names the admin behind an --as on every event the action wrote.
+        with w.db.read() as session:
+            operators = set(session.scalars(select(AuditEvent.operator_id).where(AuditEvent.id > last_event)))
+        assert operators <= {w.ids[login] if as_login else None}, (actor, operators)
     return token, words
 
 
@@ -505,6 +523,7 @@ def run_case(w: World, action_name: str, actor: str, record: str) -> tuple[str, 
 REASONS: dict[str, str] = {
     "taken": "taken by someone else", "yours": "yours already", "notmb": "is not a member of",
     "unasg": "not assigned", "notsea": "not in a public sea",
+    "notas": "Only an admin may act as another user",
 }
 TOKENS = {"ok", "mask", "hid", "no", *REASONS}
 
@@ -690,6 +709,9 @@ class Case:
 CASES: list[Case] = [Case(action, actor, record, token)
                      for (action, record), row in TABLE.items()
                      for actor, token in zip(ACTORS, row.split(), strict=True)]
+CASES += [Case(c.action, as_actor, c.record, c.expected if mirrored else "notas")
+          for as_actor, mirrored in AS_ACTORS.items()
+          for c in CASES if c.actor == (mirrored or "admin")]
 
 
 @pytest.mark.parametrize("case", CASES, ids=str)
@@ -715,7 +737,7 @@ def test_the_table_covers_every_actor_action_and_record() -> None:
         records = RECORDS if action.entity != "-" else ("-",)
         assert {r for a, r in TABLE if a == name} == set(records), name
     assert all(c.expected in TOKENS for c in CASES)
-    assert len(CASES) == len(TABLE) * len(ACTORS)
+    assert len(CASES) == len(TABLE) * (len(ACTORS) + len(AS_ACTORS))
     # the old tables' roles and actions (tests/test_pool_permissions.py, tests/test_customers.py), all here
     assert {"admin", "mgr", "pool_admin", "pool_member", "outsider", "owner", "sea_admin", "sea_member"} <= set(ACTORS)
     assert {"lead.assign", "lead.assign to pool", "lead.claim", "lead.reclaim", "lead.return", "lead.delete",
