@@ -27,7 +27,7 @@ import typer
 from rich.text import Text
 
 from leadtui import config, safe
-from leadtui.cli import DbOpt, G, JsonOpt, app, err, fail, guarded, open_db, out, print_json, run_console
+from leadtui.cli import DbOpt, G, JsonOpt, app, fail, guarded, open_db, out, print_json, run_console
 from leadtui.i18n import t
 
 ssh_app = typer.Typer(help="The locked-down mode: operators reach leadtui over SSH with their key, and nothing "

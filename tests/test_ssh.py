@@ -15,7 +15,6 @@ import socket
 import stat
 import subprocess
 import time
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner

@@ -14,8 +14,8 @@ Many operators share one SQLite file, so:
 Faults (busy past the timeout, disk full, read-only, unreachable) leave `read()` and
 `write()` as the store's errors (store/faults.py). A SQLite file is made private
 (store/dbfile.py), and a write into a file that was replaced since it was opened is
-refused. A write transaction on PostgreSQL
-ends with a NOTIFY of what it changed, for the open consoles (store/changes.py).
+refused. A write transaction on PostgreSQL ends with a NOTIFY of what it changed, for
+the open consoles (store/changes.py).
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 

@@ -12,7 +12,7 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime
 from types import SimpleNamespace
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from leadtui import clock
