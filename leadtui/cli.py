@@ -128,16 +128,15 @@ def refuse_missing_file(url: str) -> None:
     """A SQLite URL naming a file that is not there is refused before anything is
     opened: connecting would create the file (and its folder), so a mistyped --db
     would leave an empty database behind. Only `init` and `demo` create databases."""
-    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    from leadtui.store import dbfile
 
     try:
-        parsed = make_url(url)
-    except Exception:  # noqa: BLE001 - a bad URL is the engine's to report
+        path = dbfile.sqlite_path(url)
+    except ArgumentError:  # a bad URL is the engine's to report
         return
-    path = parsed.database or ""
-    if parsed.get_backend_name() != "sqlite" or path in ("", ":memory:") or path.startswith("file:"):
-        return
-    if not os.path.exists(path):
+    if path is not None and not os.path.exists(path):
         fail(t("There is no database file {path}: check --db (or LEADTUI_DB); `leadtui init --db {path}` "
                "makes a new one", path=path), 2)
 
@@ -149,6 +148,13 @@ def open_db(db: str | None, default: str | None = None, create: bool = False,  #
     url = G.shell_db or config.db_url(db or G.db, default)
     if not create:
         refuse_missing_file(url)
+    else:
+        from leadtui.store import dbfile
+
+        with guarded():
+            path = dbfile.sqlite_path(url)
+            if path is not None:
+                dbfile.check_new_home(path)
     database = Database(url, group=group)
     G.opened, G.busy_s = database.describe(), database.busy_timeout_ms / 1000
     return database
@@ -401,8 +407,9 @@ def ssh_keys_given(values: list[str] | None) -> list[str]:
     lines: list[str] = []
     for value in values or []:
         path = os.path.expanduser(value)
-        if not value.lstrip().startswith(("ssh-", "ecdsa-", "sk-")) and os.path.isfile(path):
-            refuse_server_path(value, "--ssh-key")
+        if G.login is not None or value.lstrip().startswith(("ssh-", "ecdsa-", "sk-")):
+            lines.append(value)  # over SSH not even looked up: whether a server file exists is not theirs to learn
+        elif os.path.isfile(path):
             try:
                 with open(path, encoding="utf-8") as fh:
                     lines += [line for line in fh.read().splitlines() if line.strip() and not line.startswith("#")]

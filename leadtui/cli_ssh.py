@@ -68,7 +68,7 @@ def _block(db_url: str | None) -> list[str]:
 
     database = open_db(db_url)
     try:
-        ssh_keys.check_service_account(database.path)
+        ssh_keys.check_service_account(database)
         with database.read() as session:
             bound = ssh_keys.authorized(session)
     finally:
@@ -189,7 +189,7 @@ def shell(
 
     with guarded():
         database = open_db(db)
-        ssh_keys.check_service_account(database.path)
+        ssh_keys.check_service_account(database)
         Store(database, login)  # an unknown or removed login stops here, with the message to give
     try:
         argv = shlex.split(os.environ.get("SSH_ORIGINAL_COMMAND", ""))

@@ -63,7 +63,8 @@ def demo_db_url() -> str:
 def db_url(flag: str | None = None, default: str | None = None) -> str:
     url = _setting(flag, "LEADTUI_DB", "db") or default or default_db_url()
     if "://" not in url:  # a bare path means an SQLite file
-        url = f"sqlite:///{Path(url).expanduser().resolve()}"
+        # Absolute, links left as they are: init checks what the path itself is.
+        url = f"sqlite:///{os.path.abspath(os.path.expanduser(url))}"
     return url
 
 

@@ -914,9 +914,17 @@ ZH: dict[str, str] = {
         "数据库文件 {path} 在 leadtui 打开后被移动、删除或替换：未保存任何内容。请重新打开，以便在现在的文件上工作",
     "There is no database file {path} any more: nothing was saved": "数据库文件 {path} 已不存在：未保存任何内容",
     "There is no group {group} on this server": "此服务器上没有用户组 {group}",
-    "Warning: every account on this server may read {files}: run `chmod 600` on them (or "
-    "`leadtui init --group GROUP` to share them with one group)":
-        "警告：此服务器上的所有账号都能读取 {files}：请对它们执行 `chmod 600`（或用 `leadtui init --group GROUP` 只与一个用户组共享）",
+    "Warning: every account on this server may read or write {files}: run `chmod 600` on the files and "
+    "`chmod o-rwx` on the folder (or `leadtui init --group GROUP` to share them with one group)":
+        "警告：此服务器上的所有账号都能读写 {files}：请对文件执行 `chmod 600`、对目录执行 `chmod o-rwx`"
+        "（或用 `leadtui init --group GROUP` 只与一个用户组共享）",
+    "{path} belongs to another account: leadtui makes its database in a file of its own; remove it or choose "
+    "another path": "{path} 属于其他账号：leadtui 只在自己的文件中建立数据库；请删除它或换一个路径",
+    "The folder {folder} is writable by every account, who could put files beside the database for SQLite to read: "
+    "make it in a folder of its own (e.g. `install -d -m 2770 -g GROUP /srv/crm`)":
+        "目录 {folder} 所有账号都可写入，别人可能在数据库旁放入供 SQLite 读取的文件：请把数据库建在专用目录中"
+        "（例如 `install -d -m 2770 -g GROUP /srv/crm`）",
+    "{path} is a symbolic link: leadtui makes its database in a file of its own": "{path} 是符号链接：leadtui 只在自己的文件中建立数据库",
     "Wrote {n} key line(s) to {path}": "已向 {path} 写入 {n} 行密钥",
     "`{command}` is not allowed over SSH": "通过 SSH 不允许使用 `{command}`",
     "leadtui shell and leadtui ssh run only as the account that owns the database file {path}; {login} does not":

@@ -163,3 +163,36 @@ async def test_the_console_offers_to_reopen(claimable, tmp_path) -> None:  # noq
                 break
         assert not isinstance(app_.screen, ReopenDialog)
         assert app_.store.claim_leads([first]).done == (first,)
+
+
+# ----------------------------------------------------------------------------- where a database is made
+
+
+def test_a_uri_names_the_same_private_file(tmp_path) -> None:  # noqa: ANN001
+    path = tmp_path / "uri.db"
+    done = _leadtui_with_umask("init", "--db", f"sqlite:///file:{path}?uri=true")
+    assert done.returncode == 0, done.stderr
+    assert mode(str(path)) == 0o600
+
+
+@pytest.mark.parametrize("planted", ["crm.db", "crm.db-wal"])
+def test_init_refuses_a_file_someone_else_put_there(tmp_path, monkeypatch, planted: str) -> None:  # noqa: ANN001
+    monkeypatch.setattr(config, "os_login", lambda: "boss")
+    (tmp_path / planted).write_bytes(b"")
+    monkeypatch.setattr(os, "getuid", lambda: os.stat(tmp_path / planted).st_uid + 1)  # as if another's
+    done = runner.invoke(app, ["init", "--db", str(tmp_path / "crm.db")])
+    assert done.exit_code == 2 and "belongs to another account" in done.stderr
+
+
+def test_init_refuses_a_link_and_a_folder_open_to_all(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    monkeypatch.setattr(config, "os_login", lambda: "boss")
+    (tmp_path / "elsewhere.db").write_bytes(b"")
+    (tmp_path / "crm.db").symlink_to(tmp_path / "elsewhere.db")
+    done = runner.invoke(app, ["init", "--db", str(tmp_path / "crm.db")])
+    assert done.exit_code == 2 and "is a symbolic link" in done.stderr
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    os.chmod(shared, 0o1777)
+    done = runner.invoke(app, ["init", "--db", str(shared / "crm.db"), "--group", grp.getgrgid(os.getgid()).gr_name])
+    assert done.exit_code == 2 and "writable by every account" in done.stderr
+    assert not (shared / "crm.db").exists() and stat.S_IMODE(os.stat(shared).st_mode) == 0o1777

@@ -130,6 +130,15 @@ def test_generated_order_numbers_skip_stored_and_given_ones(db: Database, boss, 
         assert add_lead(session, {"contact": "Next"}).order_no == "L20261122-000009"
 
 
+def test_generated_order_numbers_skip_lower_case_ones_and_keep_four_digit_years(db: Database, boss) -> None:  # noqa: ANN001
+    result = boss.ingest_leads(['{"contact": "Lower", "order_no": "l20261122-000001"}', '{"contact": "Gen"}',
+                                '{"contact": "Old", "submitted_at": "0001-01-01"}'])
+    assert (result.imported, result.rejected) == (3, 0), result.problems
+    numbers = {c: lead.order_no for c, lead in leads_by_contact(db).items()}
+    assert numbers["Gen"] == "L20261122-000002"  # not L20261122-000001, which reads the same
+    assert numbers["Old"] == "L00010101-000001"
+
+
 # ----------------------------------------------------------------------------- 8: crafted xlsx, huge csv
 
 _TYPES = ('<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
@@ -186,6 +195,16 @@ def test_a_crafted_workbook_is_refused_before_calamine_reads_it(sqlite_db: Datab
     message = refused(boss, crafted_xlsx(tmp_path / "dim.xlsx", GOOD_CELLS, "A1:XFD1048576"), sqlite_db)
     assert "sheet xl/worksheets/sheet1.xml declares 1,048,576 rows x 16,384 columns, where the limit is 200,000 " \
            "rows" in message
+    # ...also when ref is not its first attribute
+    path = crafted_xlsx(tmp_path / "dim2.xlsx", GOOD_CELLS, "A1:XFD1048576")
+    with zipfile.ZipFile(path) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    parts["xl/worksheets/sheet1.xml"] = parts["xl/worksheets/sheet1.xml"].replace(
+        b'<dimension ref=', b'<dimension xmlns:foo="x" ref=')
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    assert "declares 1,048,576 rows" in refused(boss, path, sqlite_db)
     # no dimension, or a lying one: one cell far away made calamine abort the process
     far = GOOD_CELLS + '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'
     for name, dimension in (("nodim.xlsx", None), ("liar.xlsx", "A1:A2")):
@@ -277,10 +296,16 @@ NAMES = {  # encoding: (text, what the leads' contacts are)
                   ["山田太郎", "佐藤花子"]),
     "big5": ("contact,mobile,company\n陳大文,13800138000,臺灣科技股份有限公司\n林美麗,13900139000,台北貿易\n",
              ["陳大文", "林美麗"]),
+    # EUC-KR and EUC-JP bytes are valid GB2312 as well: once read as mojibake (김철수 as 辫枚荐)
+    "euc_kr": ("contact,mobile\n김철수,13800004113\n이영희,13800004114\n", ["김철수", "이영희"]),
+    "euc_jp": ("contact,mobile,company\n山田太郎,13800000001,株式会社テスト\n鈴木花子,13800000002,東京物産\n",
+               ["山田太郎", "鈴木花子"]),
 }
+LOOKS_LIKE = {"shift_jis": {"cp932", "shift_jis"}, "big5": {"big5", "big5hkscs"}, "euc_kr": {"euc_kr", "cp949"},
+              "euc_jp": {"euc_jp", "euc_jis_2004", "euc_jisx0213"}}
 
 
-@pytest.mark.parametrize("encoding", ["shift_jis", "big5"])
+@pytest.mark.parametrize("encoding", ["shift_jis", "big5", "euc_kr", "euc_jp"])
 def test_shift_jis_and_big5_are_refused_naming_encoding_and_read_with_it(db: Database, boss, tmp_path: Path,  # noqa: ANN001
                                                                          encoding: str) -> None:
     text, contacts = NAMES[encoding]
@@ -291,7 +316,7 @@ def test_shift_jis_and_big5_are_refused_naming_encoding_and_read_with_it(db: Dat
     message = str(caught.value)
     assert message.startswith(f"{path.name} is neither UTF-8 nor GB18030 (GBK) text") and "--encoding" in message
     guess = message.split("it looks like ")[1].split(":")[0]
-    assert codecs.lookup(guess).name in {"cp932", "shift_jis", "big5", "big5hkscs"}, message
+    assert codecs.lookup(guess).name in LOOKS_LIKE[encoding], message
     assert count_rows(db, Lead) == 0
     result = boss.import_leads(path, encoding=encoding)
     assert result.imported == 2 and sorted(leads_by_contact(db)) == sorted(contacts)

@@ -139,3 +139,19 @@ def test_as_is_recorded_by_the_store_for_every_write(world) -> None:  # noqa: AN
         events = session.scalars(select(AuditEvent).where(AuditEvent.action == "followup")
                                  .order_by(AuditEvent.id)).all()
         assert events[-1].operator_id is None
+
+
+def test_a_rules_run_names_the_admin_who_ran_it(world) -> None:  # noqa: ANN001
+    from datetime import timedelta
+
+    from leadtui.store.models import Pool
+    from sqlalchemy import update
+
+    with world.db.write() as session:  # li's North lead is a day past its protection
+        session.execute(update(Lead).where(Lead.id == world.leads["n_li"]).values(protect_until=NOW - timedelta(days=1)))
+        session.execute(update(Pool).values(protect_days=7))
+    report = world.store("boss").run_rules()
+    assert world.leads["n_li"] in report.recycled_leads
+    with world.db.read() as session:
+        event = session.scalars(select(AuditEvent).where(AuditEvent.action == "recycle")).one()
+        assert (event.actor_id, event.operator_id) == (None, world.users["boss"].id)

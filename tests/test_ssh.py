@@ -15,6 +15,7 @@ import socket
 import stat
 import subprocess
 import time
+from types import SimpleNamespace
 
 import pytest
 from typer.testing import CliRunner
@@ -309,15 +310,27 @@ def test_through_sshd_a_terminal_gets_the_console(sshd: dict[str, object]) -> No
 
 
 def test_on_postgresql_the_service_account_is_the_one_the_config_names(monkeypatch) -> None:  # noqa: ANN001
+    postgres = SimpleNamespace(is_sqlite=False, path=None)
     monkeypatch.setattr(config, "os_login", lambda: "crm")
     monkeypatch.setattr(config, "service_account", lambda: None)
     with pytest.raises(Refused, match="none is named"):
-        ssh_keys.check_service_account(None)
+        ssh_keys.check_service_account(postgres)
     monkeypatch.setattr(config, "service_account", lambda: "someone.else")
     with pytest.raises(Refused, match="only as the service account someone.else; crm is not it"):
-        ssh_keys.check_service_account(None)
+        ssh_keys.check_service_account(postgres)
     monkeypatch.setattr(config, "service_account", lambda: "crm")
-    ssh_keys.check_service_account(None)
+    ssh_keys.check_service_account(postgres)
+
+
+@pytest.mark.parametrize("form", ["sqlite:///file:{path}?uri=true", "sqlite:///{path}?uri=true"])
+def test_a_sqlite_uri_is_still_the_file_and_its_owner(served: str, monkeypatch, form: str) -> None:  # noqa: ANN001
+    """A `file:` URI names the same file: the service-account rule is its owner's, never
+    the PostgreSQL rule that reads the caller's own config file."""
+    monkeypatch.setattr(config, "service_account", lambda: ME)  # as an attacker's config file would say
+    monkeypatch.setattr(ssh_keys.os, "getuid", lambda: os.stat(served).st_uid + 1)
+    done = runner.invoke(app, ["shell", "li", "--db", form.format(path=served)],
+                         env={"SSH_ORIGINAL_COMMAND": "users set li --role admin"})
+    assert done.exit_code == 1 and "owns the database file" in done.stderr
 
 
 def test_shell_imports_from_standard_input_only(served: str) -> None:
@@ -335,3 +348,11 @@ def test_shell_imports_from_standard_input_only(served: str) -> None:
         assert done.exit_code == 2 and "takes - (standard input or output)" in done.stderr
     done = runner.invoke(app, ["shell", "li", "--db", served], env={"SSH_ORIGINAL_COMMAND": "import -"})
     assert done.exit_code == 2 and "wants --format" in done.stderr
+
+
+def test_shell_does_not_tell_which_server_files_exist(served: str) -> None:
+    answers = set()
+    for path in (served, "/no/such/file"):
+        done = shell(served, ME, f"users set li --ssh-key {path}")
+        answers.add((done.exit_code, done.stderr.split("…", 1)[1]))  # the same words after the value
+    assert len(answers) == 1 and "is not an SSH public key" in answers.pop()[1]

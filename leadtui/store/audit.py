@@ -24,11 +24,13 @@ def _json(values: Mapping[str, object] | None) -> str:
     return json.dumps(dict(values or {}), ensure_ascii=False, default=str, sort_keys=True)
 
 
-def _witness(session: Session) -> dict[str, object]:
-    """Who really acted and when, where that is not what the event says: the admin
-    behind an `--as` (the write session carries them, see Database.acting), and the
-    wall clock behind a `--now`."""
-    return {"operator_id": session.info.get("operator_id"),
+def _witness(session: Session, actor_id: int | None) -> dict[str, object]:
+    """Who really acted and when, where that is not what the event says: the operator
+    (the write session carries them, see Database.acting) when the event names
+    someone else — the user an admin acted for with `--as` — or no one — a rules run —,
+    and the wall clock behind a `--now`."""
+    operator = session.info.get("operator_id")
+    return {"operator_id": operator if operator != actor_id else None,
             "wall_at": clock.wall() if clock.simulated() else None}
 
 
@@ -38,7 +40,7 @@ def record(session: Session, actor_id: int | None, action: str, entity: str, ent
     session.add(AuditEvent(
         at=clock.now(), actor_id=actor_id, action=action, entity=entity, entity_id=entity_id,
         before=_json(before), after=_json(after), reason=reason, batch_id=batch_id, pool_id=pool_id,
-        **_witness(session),
+        **_witness(session, actor_id),
     ))
     changes.note(session, entity, entity_id, action, actor_id, after)  # for the consoles' live refresh
 
@@ -48,14 +50,13 @@ def record_many(session: Session, rows: list[dict[str, object]]) -> None:
     if not rows:
         return
     at = clock.now()
-    witness = _witness(session)
     # Straight through the driver (store/bulk.py): the ORM's bulk path costs a third
     # more per row, SQLAlchemy's own parameter handling as much again.
     bulk.insert_many(session, AuditEvent.__table__, [
         {"at": at, "actor_id": r.get("actor_id"), "action": r["action"], "entity": r["entity"],
          "entity_id": r["entity_id"], "before": _json(r.get("before")), "after": _json(r.get("after")),  # type: ignore[arg-type]
          "reason": r.get("reason", ""), "batch_id": r.get("batch_id", ""), "pool_id": r.get("pool_id"),
-         **witness}
+         **_witness(session, r.get("actor_id"))}  # type: ignore[arg-type]
         for r in rows
     ])
     changes.note_many(session, rows)

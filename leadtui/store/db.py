@@ -101,7 +101,7 @@ class Database:
     A SQLite file that is not there yet is made here, private (or the `group`'s), before
     SQLite would make it with the umask's mode."""
 
-    # The admin behind an `--as`, for the audit trail (see `acting`).
+    # Who runs leadtui, for the audit trail (see `acting`).
     operator_id: int | None = None
 
     def __init__(self, url: str, busy_timeout_ms: int = BUSY_TIMEOUT_MS, group: str | None = None) -> None:
@@ -124,8 +124,8 @@ class Database:
             yield session
 
     def acting(self, operator_id: int) -> Database:
-        """This database (same engine) for a store whose actor is not the operator:
-        its write sessions carry the operator, whom audit.record writes down."""
+        """This database (same engine) for one operator's store: its write sessions carry
+        the operator, whom audit.record writes down where an event names someone else."""
         view = copy.copy(self)
         view.operator_id = operator_id
         return view

@@ -22,6 +22,7 @@ import grp
 import os
 import stat
 from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from sqlalchemy.engine import make_url
 
@@ -34,12 +35,17 @@ SIDE_FILES = ("-wal", "-shm", "-journal")
 
 
 def sqlite_path(url: str) -> str | None:
-    """The file behind a SQLite URL; None for PostgreSQL, memory and `file:` URIs."""
+    """The file behind a SQLite URL, also when given as a `file:` URI (`?uri=true`);
+    None for PostgreSQL and for memory databases."""
     parsed = make_url(url)
     path = parsed.database or ""
-    if parsed.get_backend_name() != "sqlite" or path in ("", ":memory:") or parsed.query.get("uri") \
-            or path.startswith("file:"):
+    if parsed.get_backend_name() != "sqlite" or path in ("", ":memory:"):
         return None
+    if path.startswith("file:") and str(parsed.query.get("uri", "")).lower() in ("true", "1"):
+        uri = urlsplit(path)
+        if uri.path in ("", ":memory:") or "memory" in parse_qs(uri.query).get("mode", []):
+            return None
+        path = unquote(uri.path)
     return str(Path(path).expanduser())
 
 
@@ -66,6 +72,35 @@ def create(path: str, group: str | None = None) -> None:
         share(path, group)
 
 
+def _open_to_all(folder: str) -> bool:
+    try:
+        return bool(os.stat(folder).st_mode & stat.S_IWOTH)
+    except OSError:
+        return False
+
+
+def check_new_home(path: str) -> None:
+    """Where `init` and `demo` make (or reuse) a database, nobody else may have put
+    anything first: a file, a -wal whose pages SQLite would replay into the new
+    database, or a link pointing elsewhere; and the folder must not let every account
+    add such files later (SQLite makes the -wal and -shm afresh at each open)."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if _open_to_all(folder):
+        raise Invalid("The folder {folder} is writable by every account, who could put files beside the "
+                      "database for SQLite to read: make it in a folder of its own (e.g. `install -d -m 2770 -g "
+                      "GROUP /srv/crm`)", folder=folder)
+    for name in [path, *(path + s for s in SIDE_FILES)]:
+        try:
+            info = os.lstat(name)
+        except FileNotFoundError:
+            continue
+        if stat.S_ISLNK(info.st_mode):
+            raise Invalid("{path} is a symbolic link: leadtui makes its database in a file of its own", path=name)
+        if info.st_uid != os.getuid():
+            raise Invalid("{path} belongs to another account: leadtui makes its database in a file of its own; "
+                          "remove it or choose another path", path=name)
+
+
 def share(path: str, group: str) -> list[str]:
     """Give the database (and its side files) to `group`, read-write (0660). Returns
     what the operator still has to do themself (a folder they do not own)."""
@@ -84,8 +119,8 @@ def share(path: str, group: str) -> list[str]:
     wanted = stat.S_ISGID | stat.S_IRWXG
     if info.st_gid == gid and info.st_mode & wanted == wanted:
         return []
-    if info.st_uid != os.getuid():
-        return [folder]
+    if info.st_uid != os.getuid() or info.st_mode & stat.S_IWOTH:
+        return [folder]  # not ours to change (and a folder open to all is nobody's to give away)
     # The -wal and -shm files SQLite makes in this folder then belong to the group
     # too, whichever member's process makes them.
     os.chown(folder, -1, gid)
@@ -94,8 +129,10 @@ def share(path: str, group: str) -> list[str]:
 
 
 def exposure(path: str) -> list[str]:
-    """The database's files that every account on the server may read or write."""
-    exposed = []
+    """The database's files that every account on the server may read or write, and
+    its folder when every account may add files to it."""
+    folder = os.path.dirname(os.path.abspath(path))
+    exposed = [folder] if _open_to_all(folder) else []
     for name in [path, *(path + s for s in SIDE_FILES)]:
         try:
             mode = os.stat(name).st_mode
@@ -107,8 +144,9 @@ def exposure(path: str) -> list[str]:
 
 
 def warning(exposed: list[str]) -> str:
-    return t("Warning: every account on this server may read {files}: run `chmod 600` on them (or "
-             "`leadtui init --group GROUP` to share them with one group)", files=", ".join(exposed))
+    return t("Warning: every account on this server may read or write {files}: run `chmod 600` on the files "
+             "and `chmod o-rwx` on the folder (or `leadtui init --group GROUP` to share them with one group)",
+             files=", ".join(exposed))
 
 
 def identity(path: str) -> tuple[int, int] | None:

@@ -165,9 +165,13 @@ def decode(data: bytes, name: str, encoding: str | None = None) -> str:
         text = data.decode("gb18030")
     except UnicodeDecodeError:
         text = None
-    if text is not None and _mostly_gb2312(data, text):
+    guess, gb_chaos, best_chaos = _detected(data)
+    # EUC-KR and EUC-JP bytes are valid GB2312 too: taken as GB18030 unless one of those
+    # reads the bytes as clearly less garbled (charset-normalizer's "chaos"; on a few
+    # lines it also names unlikely ones, such as Thai, which do not count).
+    plausible = guess not in _GB_LOOKALIKES or gb_chaos - best_chaos < _CLEARER
+    if text is not None and plausible and _mostly_gb2312(data, text):
         return text
-    guess = _detected(data)
     if text is not None and guess in _GB:
         return text
     if guess is None or guess in _GB:
@@ -192,11 +196,23 @@ def _mostly_gb2312(data: bytes, text: str) -> bool:
     return len(wide) >= 10 and common >= 0.9 * len(wide)
 
 
-def _detected(data: bytes) -> str | None:
+# How much less garbled another encoding must read a file than GB18030 does for the
+# file to be refused as GBK (0.025 for a short GBK file of two names, 0.075 and more
+# for EUC-KR and EUC-JP files of names).
+_CLEARER = 0.05
+# Encodings whose text is GB2312 bytes as well (Korean, Japanese EUC).
+_GB_LOOKALIKES = frozenset({"euc_kr", "cp949", "johab", "euc_jp", "euc_jis_2004", "euc_jisx0213"})
+
+
+def _detected(data: bytes) -> tuple[str | None, float, float]:
+    """charset-normalizer's best guess, and how garbled GB18030 and the best read it."""
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data[:262144]).best()
-    return best.encoding if best is not None else None
+    matches = from_bytes(data[:262144])
+    best = matches.best()
+    gb = [m.chaos for m in matches if m.encoding in _GB]
+    best_chaos = best.chaos if best is not None else 0.0
+    return (best.encoding if best is not None else None), (min(gb) if gb else 1.0), best_chaos
 
 
 def _decode_as(data: bytes, name: str, encoding: str) -> str:
@@ -268,7 +284,7 @@ _IRREGULAR = re.compile(rb"""<(?:[^\s<>/:="']+:c[\s/>]|c(?: (?!r="[A-Z]{1,3}[0-9
 _DIGITS, _LETTERS = b"0123456789", b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _TAG = re.compile(rb"""<(/?)(?:[^\s<>/:="']+:)?(c|row)\b([^>]*)>""")
 _R_ATTR = re.compile(rb"""(?:^|\s)r\s*=\s*["']([A-Za-z]*)([0-9]*)["']""")
-_DIMENSION = re.compile(_NAME + rb"""dimension\s+ref\s*=\s*["'][A-Za-z]*[0-9]*:?([A-Za-z]*)([0-9]*)["']""")
+_DIMENSION = re.compile(_NAME + rb"""dimension\s(?:[^>]*?\s)?ref\s*=\s*["'][A-Za-z]*[0-9]*:?([A-Za-z]*)([0-9]*)["']""")
 _SHARED_ROOT = re.compile(_NAME + rb"sst[\s>]")
 _SHARED_ITEM = re.compile(_NAME + rb"si[\s/>]")
 _SHARED_CELL = re.compile(_NAME + rb"""c\s[^>]*\bt\s*=\s*["']s["'][^>]*>\s*""" + _NAME + rb"v>\s*([0-9]+)")

@@ -36,7 +36,8 @@ def next_order_numbers(session: Session, day: datetime, count: int = 1, avoid: C
     here knows nothing of), and so are those in `avoid` (numbers the rows going in
     with them give); the counter moves past the last number looked at.
     """
-    name = f"order_no.{day:%Y%m%d}"
+    date = f"{day.year:04d}{day.month:02d}{day.day:02d}"  # %Y writes the year 1 as "1"
+    name = f"order_no.{date}"
     session.execute(select(Counter.name).where(Counter.name == name).with_for_update())
     current = session.get(Counter, name)
     if current is None:
@@ -44,11 +45,14 @@ def next_order_numbers(session: Session, day: datetime, count: int = 1, avoid: C
         session.add(current)
         session.flush()
     last = current.value
+    avoided = {n.upper() for n in avoid}
     numbers: list[str] = []
     while len(numbers) < count:
-        wanted = [f"L{day:%Y%m%d}-{n:06d}" for n in range(last + 1, last + 1 + count - len(numbers))]
-        taken = _stored_between(session, wanted[0], wanted[-1])
-        numbers += [n for n in wanted if n not in taken and n not in avoid]
+        wanted = [f"L{date}-{n:06d}" for n in range(last + 1, last + 1 + count - len(numbers))]
+        # given numbers may be lower case (l2026…): the same number to whoever reads it
+        taken = _stored_between(session, wanted[0], wanted[-1]) | {
+            n.upper() for n in _stored_between(session, wanted[0].lower(), wanted[-1].lower())}
+        numbers += [n for n in wanted if n not in taken and n not in avoided]
         last += len(wanted)
     session.execute(update(Counter).where(Counter.name == name).values(value=last))
     session.expire(current)

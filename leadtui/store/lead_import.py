@@ -474,7 +474,13 @@ def _plan_duplicates(session, store: Store, rows: Sequence[Row], on_duplicate: s
         lead = leads.get(row.target or 0)
         role = standing.role(lead) if lead is not None else None
         same = t(_KEY_WORDS[what])
-        if role is None:
+        if what != "order_no" and (role is None or standing.masked(lead, role)):  # type: ignore[arg-type]
+            # A lead the importer may not see (or sees masked) is not theirs to learn of:
+            # a row with its mobile or email goes in as a lead of its own, as if it were
+            # not there, so that an import (a dry run) cannot test whose number it is.
+            row.target = None
+            continue
+        if role is None:  # an order number is unique: taken is taken, whoever holds it
             row.problems.append(t("skipped: an existing lead has the same {what}", what=same))
             row.outcome = "skip"
         elif on_duplicate == "merge" and role in _MAY_MERGE:

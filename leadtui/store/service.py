@@ -51,8 +51,9 @@ class Store:
             self.operator: Actor = resolve_actor(session, os_login)
             self.actor: Actor = resolve_actor(session, os_login, as_login)
             dept = session.get(Department, self.actor.department_id) if self.actor.department_id else None
-        # Under --as the audit trail names both (Database.acting).
-        self.db = db.acting(self.operator.id) if self.operator.id != self.actor.id else db
+        # The audit trail names the operator where an event names someone else (--as)
+        # or no one (a rules run): Database.acting.
+        self.db = db.acting(self.operator.id)
         self.user = UserRecord(self.actor.id, self.actor.login, self.actor.name, self.actor.role,
                                dept.name if dept else None)
 

@@ -19,6 +19,7 @@ import os
 import struct
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -27,6 +28,9 @@ from leadtui import clock, config
 from leadtui.safe import one_line
 from leadtui.store.errors import Invalid, Refused
 from leadtui.store.models import SshKey, User
+
+if TYPE_CHECKING:
+    from leadtui.store.db import Database
 
 KINDS = frozenset({
     "ssh-ed25519", "ssh-rsa", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521",
@@ -120,21 +124,24 @@ def authorized(session: Session) -> list[tuple[str, PublicKey]]:
     return [(login, PublicKey(k.kind, k.blob, k.comment)) for login, k in rows]
 
 
-def check_service_account(path: str | None) -> None:
+def check_service_account(database: Database) -> None:
     """`leadtui shell` and `leadtui ssh` serve the locked-down mode and run only as its
     service account: the owner of the SQLite file, or on PostgreSQL the account the
     config file names. Anyone else running `leadtui shell boss` gets nothing: their own
-    identity is their uid, which they cannot change."""
+    identity is their uid, which they cannot change. (On PostgreSQL the config file is
+    the caller's own, so this only keeps honest people out: whoever holds the role's
+    credentials can write the database anyway, docs/operations.md.)"""
     me = config.os_login()
-    if path is not None:
+    if database.is_sqlite:
+        path = database.path
         try:
-            owner_uid = os.stat(path).st_uid
+            owner_uid = os.stat(path).st_uid if path else None
         except OSError as exc:
             raise Invalid("Cannot read the database file {path}: {error}", path=path,
                           error=exc.strerror or str(exc)) from None
         if owner_uid != os.getuid():
             raise Refused("leadtui shell and leadtui ssh run only as the account that owns the database file "
-                          "{path}; {login} does not", path=path, login=me)
+                          "{path}; {login} does not", path=path or ":memory:", login=me)
         return
     service = config.service_account()
     if not service:
