@@ -24,7 +24,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from leadtui.bench_exchange import sample_lead  # noqa: E402
+from leadtui.bench.exchange import sample_lead  # noqa: E402
 
 
 def write_table(path: Path, fmt: str, headers: list[str], rows: list[list[object]], _total: int) -> None:

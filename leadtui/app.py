@@ -70,7 +70,7 @@ class LeadApp(App[None]):
         self.switch_mode("all")
         exposed = self.store.db.exposure()
         if exposed:
-            from leadtui.store.dbfile import warning
+            from leadtui.store.db.file import warning
 
             self.notify(warning(exposed), severity="warning", timeout=10)
         # The trash empties itself (leads deleted over 30 days ago): any open console

@@ -112,7 +112,7 @@ def guarded(as_json: bool = False) -> Iterator[None]:
     status (never a traceback)."""
     from sqlalchemy.exc import DBAPIError
 
-    from leadtui.store import faults
+    from leadtui.store.db import faults
     from leadtui.store.errors import StoreError
 
     try:
@@ -130,7 +130,7 @@ def refuse_missing_file(url: str) -> None:
     would leave an empty database behind. Only `init` and `demo` create databases."""
     from sqlalchemy.exc import ArgumentError
 
-    from leadtui.store import dbfile
+    from leadtui.store.db import file as dbfile
 
     try:
         path = dbfile.sqlite_path(url)
@@ -143,13 +143,13 @@ def refuse_missing_file(url: str) -> None:
 
 def open_db(db: str | None, default: str | None = None, create: bool = False,  # noqa: ANN201
             group: str | None = None):
-    from leadtui.store.db import Database
+    from leadtui.store.db.engine import Database
 
     url = G.shell_db or config.db_url(db or G.db, default)
     if not create:
         refuse_missing_file(url)
     else:
-        from leadtui.store import dbfile
+        from leadtui.store.db import file as dbfile
 
         with guarded():
             path = dbfile.sqlite_path(url)
@@ -161,7 +161,7 @@ def open_db(db: str | None, default: str | None = None, create: bool = False,  #
 
 
 def open_store(db: str | None, as_login: str | None = None, create: bool = False):  # noqa: ANN201
-    from leadtui.store.schema import check_schema, where
+    from leadtui.store.db.schema import check_schema, where
     from leadtui.store.service import Store
 
     database = open_db(db, create=create)
@@ -309,7 +309,8 @@ def init(db: DbOpt = None, name: Annotated[str | None, typer.Option(help="Your d
              help="Share the SQLite file with this OS group (mode 0660); else only you may open it (0600).")] = None,
          json_: JsonOpt = False) -> None:
     """Create the schema and make the OS login that runs this the first admin."""
-    from leadtui.store import dbfile, users
+    from leadtui.store.db import file as dbfile
+    from leadtui.store.users import accounts as users
 
     with guarded(json_):
         database = open_db(db, create=True, group=group)
@@ -336,7 +337,7 @@ def init(db: DbOpt = None, name: Annotated[str | None, typer.Option(help="Your d
 
 
 def warn_exposure(database: Any) -> None:
-    from leadtui.store import dbfile
+    from leadtui.store.db import file as dbfile
 
     exposed = database.exposure()
     if exposed:
@@ -351,7 +352,7 @@ def demo(
     fresh: Annotated[bool, typer.Option("--fresh", help="Rebuild even when a demo database exists.")] = False,
 ) -> None:
     """Create (or reuse) a demo database and open the console on it."""
-    from leadtui.store.demo import build_demo, demo_leads, discard_demo
+    from leadtui.demo.generate import build_demo, demo_leads, discard_demo
 
     if leads < 1:
         fail(t("--leads must be at least 1"), 2)
@@ -362,10 +363,10 @@ def demo(
             database = discard_demo(database)
             existing = None
         if existing is not None:
-            from leadtui.store.schema import schema_state
+            from leadtui.store.db.schema import schema_state
 
             if not schema_state(database.engine).up_to_date:  # an older leadtui's demo: upgrade it
-                from leadtui.store import migrate
+                from leadtui.store.db import migrate
 
                 report = migrate.upgrade(database)
                 err.print(t("Upgraded the demo database {db} to schema revision {rev}.", db=database.describe(),
@@ -455,7 +456,7 @@ def users_set(
     db: DbOpt = None, as_: AsOpt = None, json_: JsonOpt = False,
 ) -> None:
     """Change a user's name, role, department, customer holding cap or SSH keys (admins only)."""
-    from leadtui.store.users import UNCHANGED
+    from leadtui.store.users.accounts import UNCHANGED
 
     cap: object = UNCHANGED
     if customer_cap is not None:
@@ -827,7 +828,7 @@ def delete(ids: Annotated[list[int], typer.Argument(help="Lead ids.")],
 def trash_list(limit: Annotated[int, typer.Option("--limit")] = 100, db: DbOpt = None, as_: AsOpt = None,
                json_: JsonOpt = False) -> None:
     """Leads in the trash (emptied after 30 days)."""
-    from leadtui.store.pool_actions import TRASH_DAYS
+    from leadtui.store.pools.actions import TRASH_DAYS
     from leadtui.store.records import LeadQuery
 
     with guarded(json_):
@@ -1306,7 +1307,7 @@ def bench_search(
     json_: JsonOpt = False,
 ) -> None:
     """Search at N leads: the mixed query set, leadtui's engine beside the naive LIKE."""
-    from leadtui import bench_search as bench
+    from leadtui.bench import search as bench
 
     if leads < 100:
         fail(t("--leads must be at least {n}", n=100), 2, json_)
@@ -1329,7 +1330,7 @@ def bench_console(
     json_: JsonOpt = False,
 ) -> None:
     """The console at N leads, through the Pilot: launch, page down, jump to end, a search."""
-    from leadtui import bench_console as bench
+    from leadtui.bench import console as bench
 
     if leads < 100:
         fail(t("--leads must be at least {n}", n=100), 2, json_)
@@ -1358,7 +1359,7 @@ def bench_batch(
 ) -> None:
     """Time assign, reclaim and claim of N leads (one transaction each, with audit
     events) against a naive one-ORM-save-per-lead loop, on a database of its own."""
-    from leadtui import bench
+    from leadtui.bench import batch as bench
 
     if leads < 1:
         fail("--leads must be at least 1", 2, json_)
@@ -1385,7 +1386,7 @@ def bench_concurrency(
     """Many processes claim, return, assign, reclaim, follow up and convert on the same
     pools at once; prints operations per second and latencies, then checks the audit
     trail against the tables (exit status 1 when a check fails)."""
-    from leadtui import bench_concurrency as bench
+    from leadtui.bench import concurrency as bench
 
     if workers < 1 or seconds <= 0:
         fail("--workers must be at least 1 and --seconds more than 0", 2, json_)
@@ -1414,9 +1415,11 @@ def main() -> None:
 
 
 # The rules commands live in their own module; importing it registers them.
-from leadtui import cli_rules  # noqa: E402,F401
-from leadtui import cli_db  # noqa: E402,F401
-from leadtui import cli_export  # noqa: E402,F401
-from leadtui import cli_import  # noqa: E402,F401
-from leadtui import cli_search  # noqa: E402,F401
-from leadtui import cli_ssh  # noqa: E402,F401
+from leadtui import (
+    cli_db,  # noqa: E402,F401
+    cli_export,  # noqa: E402,F401
+    cli_import,  # noqa: E402,F401
+    cli_rules,  # noqa: E402,F401
+    cli_search,  # noqa: E402,F401
+    cli_ssh,  # noqa: E402,F401
+)

@@ -36,7 +36,7 @@ def _status_words(state) -> str:  # noqa: ANN001
 @db_app.command("status")
 def db_status(db: DbOpt = None, json_: JsonOpt = False) -> None:
     """Say the database's schema revision, this leadtui's newest, and whether an upgrade is needed."""
-    from leadtui.store.schema import schema_state, where
+    from leadtui.store.db.schema import schema_state, where
 
     with guarded(json_):
         database = open_db(db)
@@ -56,7 +56,7 @@ def db_status(db: DbOpt = None, json_: JsonOpt = False) -> None:
     out.print(Text(t("This leadtui's newest: {head}", head=state.head)), soft_wrap=True)
     out.print(Text(t("Status: {status}", status=_status_words(state))), soft_wrap=True)
     if exposed:
-        from leadtui.store import dbfile
+        from leadtui.store.db import file as dbfile
 
         out.print(Text(safe.multi_line(dbfile.warning(exposed)), style="yellow"), soft_wrap=True)
 
@@ -70,8 +70,8 @@ def db_upgrade(db: DbOpt = None, json_: JsonOpt = False) -> None:
     (copy the file, or pg_dump). Needs no leadtui login: anyone who can write the
     database may run it.
     """
-    from leadtui.store import migrate
-    from leadtui.store.schema import where
+    from leadtui.store.db import migrate
+    from leadtui.store.db.schema import where
 
     with guarded(json_):
         database = open_db(db)
@@ -105,8 +105,8 @@ def db_reindex(db: DbOpt = None, json_: JsonOpt = False) -> None:
     searches read less. A million leads take about half a minute."""
     import time
 
-    from leadtui.store import search_index
-    from leadtui.store.schema import check_schema, where
+    from leadtui.store.db.schema import check_schema, where
+    from leadtui.store.search import index as search_index
 
     with guarded(json_):
         database = open_db(db)

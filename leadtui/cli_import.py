@@ -16,8 +16,21 @@ import typer
 from rich.text import Text
 
 from leadtui import config, safe
-from leadtui.cli import AsOpt, DbOpt, JsonOpt, app, bench_app, err, fail, guarded, open_store, out, print_json, \
-    print_table, refuse_server_path
+from leadtui.cli import (
+    AsOpt,
+    DbOpt,
+    JsonOpt,
+    app,
+    bench_app,
+    err,
+    fail,
+    guarded,
+    open_store,
+    out,
+    print_json,
+    print_table,
+    refuse_server_path,
+)
 from leadtui.i18n import t
 
 SHOWN_PROBLEMS = 20  # rows listed on the terminal; the rejects file holds them all
@@ -170,7 +183,7 @@ def bench_export(
 ) -> None:
     """Time an export of N leads × every field to xlsx, beside openpyxl's normal
     (not write-only) mode writing the same rows, on a database of its own."""
-    from leadtui import bench_exchange
+    from leadtui.bench import exchange as bench_exchange
 
     if not 1 <= leads <= 2000:
         fail(t("--leads is between 1 and 2,000 (one export holds at most 2,000 rows)"), 2, json_)
@@ -191,7 +204,7 @@ def bench_import(
 ) -> None:
     """Time an import of N rows (every field; a few bad rows and duplicates) into a
     pool with auto-assign rules, beside a naive one-ORM-save-per-row loop."""
-    from leadtui import bench_exchange
+    from leadtui.bench import exchange as bench_exchange
 
     if rows < 1:
         fail(t("--rows must be at least 1"), 2, json_)
@@ -209,7 +222,7 @@ def _say(message: str) -> None:
 
 
 def _bench_out(report, as_json: bool) -> None:  # noqa: ANN001
-    from leadtui import bench_exchange
+    from leadtui.bench import exchange as bench_exchange
 
     if as_json:
         print_json(bench_exchange.as_json(report))

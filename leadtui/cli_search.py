@@ -14,8 +14,19 @@ from typing import Annotated
 
 import typer
 
-from leadtui.cli import AsOpt, DbOpt, JsonOpt, app, err, fail, guarded, open_store, print_json, print_table, \
-    refuse_server_path
+from leadtui.cli import (
+    AsOpt,
+    DbOpt,
+    JsonOpt,
+    app,
+    err,
+    fail,
+    guarded,
+    open_store,
+    print_json,
+    print_table,
+    refuse_server_path,
+)
 from leadtui.i18n import label, t
 
 SCREENS = ("all", "converted", "pool")
@@ -52,8 +63,8 @@ def search(
     db: DbOpt = None, as_: AsOpt = None, json_: JsonOpt = False,
 ) -> None:
     """Search the leads: exact hits first, then forgiving ones (typos), with the field that matched."""
-    from leadtui.store import search_naive
     from leadtui.store.records import LeadQuery
+    from leadtui.store.search import naive as search_naive
 
     if screen not in SCREENS:
         fail(t("--screen is one of {choices}, not {value}", choices=", ".join(SCREENS), value=screen), 2, json_)

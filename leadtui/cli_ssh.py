@@ -64,7 +64,7 @@ def authorized_line(login: str, key_line: str, db_url: str | None) -> str:
 
 
 def _block(db_url: str | None) -> list[str]:
-    from leadtui.store import ssh_keys
+    from leadtui.store.users import ssh_keys
 
     database = open_db(db_url)
     try:
@@ -184,8 +184,8 @@ def shell(
     """What sshd runs for an operator's key (see `leadtui ssh authorized-keys`): the console as
     LOGIN, or the leadtui command in SSH_ORIGINAL_COMMAND as LOGIN. Runs only as the service
     account that owns the database."""
-    from leadtui.store import ssh_keys
     from leadtui.store.service import Store
+    from leadtui.store.users import ssh_keys
 
     with guarded():
         database = open_db(db)

@@ -23,7 +23,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.schema import CreateIndex, CreateTable
 
 from leadtui import clock, i18n
-from leadtui.store.db import Database
+from leadtui.store.db.engine import Database
 from leadtui.store.records import UserRecord
 from leadtui.store.service import Store
 from tests.factories import NOW, make_lead, make_pool, make_user, store_for
@@ -66,8 +66,8 @@ def _admin_engine(url: str) -> Engine:
 def _ddl_script(engine: Engine) -> str:
     """The schema's DDL from the models, as one script: one round trip instead of
     create_all's ~50 (its table checks, then each statement), a fraction of the time."""
+    from leadtui.store.db.schema import stamp_ddl
     from leadtui.store.models import Base
-    from leadtui.store.schema import stamp_ddl
 
     statements = []
     for table in Base.metadata.sorted_tables:

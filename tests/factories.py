@@ -16,13 +16,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 
 from leadtui import clock
-from leadtui.store import pools, users
-from leadtui.store.convert import email_norm, mobile_norm
-from leadtui.store.db import Database
-from leadtui.store.intake import add_lead
+from leadtui.store.db.engine import Database
+from leadtui.store.leads.convert import email_norm, mobile_norm
+from leadtui.store.leads.intake import add_lead
 from leadtui.store.models import Customer, Lead, Pool, User
+from leadtui.store.pools import settings as pools
 from leadtui.store.records import UserRecord
 from leadtui.store.service import Store
+from leadtui.store.users import accounts as users
 
 # The frozen "now" of every test (conftest freezes the clock here): a Sunday morning.
 NOW = datetime(2026, 11, 22, 9, 30)

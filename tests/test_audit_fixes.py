@@ -15,8 +15,8 @@ from sqlalchemy import select, update
 from typer.testing import CliRunner
 
 from leadtui import cli, config, i18n
-from leadtui.store.customer_dupes import check_new_customer
-from leadtui.store.db import Database
+from leadtui.store.customers.dupes import check_new_customer
+from leadtui.store.db.engine import Database
 from leadtui.store.errors import Invalid
 from leadtui.store.models import AuditEvent, Lead
 from leadtui.store.records import LeadQuery

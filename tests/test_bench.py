@@ -10,8 +10,8 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from leadtui import cli
-from leadtui.bench import ACTIONS, run_batch_bench, table_rows
-from leadtui.store.db import Database
+from leadtui.bench.batch import ACTIONS, run_batch_bench, table_rows
+from leadtui.store.db.engine import Database
 from leadtui.store.models import AuditEvent, Lead, Notification
 
 N = 300

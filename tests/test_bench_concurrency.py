@@ -10,10 +10,17 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from leadtui import bench_concurrency, cli
-from leadtui.bench_concurrency import (ACTIONS, ActionFigure, Check, ConcurrencyReport, run_concurrency_bench,
-                                      table_rows)
-from leadtui.store.db import Database
+from leadtui import cli
+from leadtui.bench import concurrency as bench_concurrency
+from leadtui.bench.concurrency import (
+    ACTIONS,
+    ActionFigure,
+    Check,
+    ConcurrencyReport,
+    run_concurrency_bench,
+    table_rows,
+)
+from leadtui.store.db.engine import Database
 
 CHECKS = ["one owner at a time", "trail = state", "holding cap", "daily limit", "conversions, follow-ups",
           "no lock errors", "no other errors"]

@@ -8,7 +8,7 @@ import json
 from typer.testing import CliRunner
 
 from leadtui import cli
-from leadtui.bench_exchange import run_export_bench, run_import_bench, table_rows
+from leadtui.bench.exchange import run_export_bench, run_import_bench, table_rows
 
 
 def test_export_bench_figures() -> None:

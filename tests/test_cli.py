@@ -28,8 +28,8 @@ def run(*args: str):  # noqa: ANN201
 
 
 def seed_leads(url: str) -> list[int]:
-    from leadtui.store import intake
-    from leadtui.store.db import Database
+    from leadtui.store.db.engine import Database
+    from leadtui.store.leads import intake
 
     db = Database(url)
     with db.write() as session:

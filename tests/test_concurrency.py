@@ -29,8 +29,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import insert, select
 
-from leadtui.store import intake
-from leadtui.store.db import Database
+from leadtui.store.db.engine import Database
+from leadtui.store.leads import intake
 from leadtui.store.models import AuditEvent, Lead, User
 from tests.factories import NOW, make_pool, make_user
 
@@ -49,7 +49,7 @@ def main():
     from leadtui import clock, i18n
     clock.freeze(datetime.fromisoformat(now))
     i18n.set_language("en")
-    from leadtui.store.db import Database
+    from leadtui.store.db.engine import Database
     from leadtui.store.records import LeadQuery
     from leadtui.store.service import Store
 
@@ -196,7 +196,7 @@ def main():
     from leadtui import clock, i18n
     clock.freeze(datetime.fromisoformat(now))
     i18n.set_language("en")
-    from leadtui.store.db import Database
+    from leadtui.store.db.engine import Database
     from leadtui.store.records import LeadQuery
     from leadtui.store.service import Store
 

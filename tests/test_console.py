@@ -12,10 +12,11 @@ from leadtui.app import LeadApp
 from leadtui.screens.convert import ConvertDialog
 from leadtui.screens.detail import LeadDetailScreen
 from leadtui.screens.help import HelpDialog
-from leadtui.store import intake, users
-from leadtui.store.db import Database
+from leadtui.store.db.engine import Database
+from leadtui.store.leads import intake
 from leadtui.store.records import LeadQuery
 from leadtui.store.service import Store
+from leadtui.store.users import accounts as users
 from leadtui.widgets.record_table import RecordTable
 
 HOSTILE = ["[@click=app.quit]x", "[/]", "[b]bold[/b]", "ti\x1b]0;owned\x07tle", "cl\x1b[2Jear"]

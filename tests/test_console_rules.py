@@ -22,7 +22,7 @@ from leadtui.app import LeadApp
 from leadtui.screens.detail import LeadDetailScreen
 from leadtui.screens.lead_edit import LeadEditDialog
 from leadtui.screens.leads import LeadListScreen
-from leadtui.store.db import Database
+from leadtui.store.db.engine import Database
 from tests.factories import NOW, get_lead, make_lead, make_pool, make_user, store_for
 from tests.test_console import screen_lines, settle, table_of
 

@@ -275,8 +275,8 @@ def test_two_operators_converting_one_lead_make_one_customer(db, admin) -> None:
 
 @pytest.mark.parametrize("amount", ["1e15", "1e30", "100000000000000"])
 def test_a_huge_deal_amount_is_refused_cleanly(amount: str) -> None:
-    from leadtui.store.convert import parse_amount
     from leadtui.store.errors import Invalid
+    from leadtui.store.leads.convert import parse_amount
 
     with pytest.raises(Invalid, match="too large"):
         parse_amount(amount)

@@ -9,12 +9,12 @@ import pytest
 from sqlalchemy import select
 
 from leadtui import i18n
-from leadtui.store.customer_dupes import (
+from leadtui.store.customers.dupes import (
     add_customer,
     check_new_customer,
     similarity_key,
 )
-from leadtui.store.db import Database
+from leadtui.store.db.engine import Database
 from leadtui.store.errors import Invalid, Refused
 from leadtui.store.models import AuditEvent, Customer, User
 from tests.factories import NOW, count_rows, make_user, store_for

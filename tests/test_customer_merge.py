@@ -10,8 +10,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from leadtui.store.customer_merge import MERGED_FIELDS, merge_customers
-from leadtui.store.db import Database
+from leadtui.store.customers.merge import MERGED_FIELDS, merge_customers
+from leadtui.store.db.engine import Database
 from leadtui.store.errors import Invalid, NotFound, Refused
 from leadtui.store.models import (
     AuditEvent,
@@ -257,7 +257,7 @@ def test_a_merge_that_fails_midway_changes_nothing(db: Database, people, monkeyp
     deal(db, other, "D")
     followup(db, other, li, "f")
     state = snapshot(db)
-    from leadtui.store import customer_merge
+    from leadtui.store.customers import merge as customer_merge
 
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("disk full")

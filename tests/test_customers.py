@@ -18,8 +18,7 @@ from sqlalchemy import select, update
 from typer.testing import CliRunner
 
 from leadtui import cli, clock, config
-from leadtui.store import pools, users
-from leadtui.store.db import Database
+from leadtui.store.db.engine import Database
 from leadtui.store.errors import Invalid, NotFound, Refused
 from leadtui.store.models import (
     AuditEvent,
@@ -30,8 +29,10 @@ from leadtui.store.models import (
     Notification,
     User,
 )
+from leadtui.store.pools import settings as pools
 from leadtui.store.records import BatchResult, CustomerQuery
 from leadtui.store.service import Store
+from leadtui.store.users import accounts as users
 from tests.factories import NOW, make_lead, make_pool, make_user, store_for
 
 # ----------------------------------------------------------------------------- helpers
@@ -346,7 +347,9 @@ def test_claim_under_the_users_customer_cap(db: Database) -> None:
 
 def test_claim_uses_the_shared_holding_rules() -> None:
     """Seas and pools decide with the same functions (store/holding.py), not copies."""
-    from leadtui.store import customers, holding, pool_actions
+    from leadtui.store.customers import actions as customers
+    from leadtui.store.pools import actions as pool_actions
+    from leadtui.store.pools import holding
 
     for name in ("claim_room", "claim_refusal", "cooldown_refusal", "round_robin", "room_for"):
         assert getattr(customers, name) is getattr(holding, name)

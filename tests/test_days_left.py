@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 
 from leadtui import cli, config
 from leadtui.display import cell
-from leadtui.store.db import Database
+from leadtui.store.db.engine import Database
 from leadtui.store.models import Lead, Pool
 from leadtui.store.records import CustomerQuery, LeadQuery
 from tests.factories import NOW, make_lead, make_pool, make_user, store_for

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from leadtui import config
 from leadtui.cli import app
-from leadtui.store.db import Database
+from leadtui.store.db.engine import Database
 from leadtui.store.errors import DatabaseReplaced
 from leadtui.store.models import Lead
 from leadtui.store.service import Store

@@ -15,11 +15,12 @@ import pytest
 from sqlalchemy import func, select
 
 from leadtui import clock
-from leadtui.store import audit, intake
-from leadtui.store.convert import email_norm, mobile_norm
-from leadtui.store.db import Database
-from leadtui.store.demo import DEMO_COUNTER, build_demo
+from leadtui.demo.generate import DEMO_COUNTER, build_demo
+from leadtui.store.audit import trail as audit
+from leadtui.store.db.engine import Database
 from leadtui.store.fields import ROLES, SEARCH_FIELDS, SOURCES
+from leadtui.store.leads import intake
+from leadtui.store.leads.convert import email_norm, mobile_norm
 from leadtui.store.models import (
     AuditEvent,
     Counter,
@@ -33,7 +34,7 @@ from leadtui.store.models import (
     User,
 )
 from leadtui.store.records import LeadQuery
-from leadtui.store.search import SEP, search_text
+from leadtui.store.search.engine import SEP, search_text
 from leadtui.store.service import Store
 
 # Set here, not taken from a conftest: a Sunday morning, 09:30 UTC.

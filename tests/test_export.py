@@ -13,11 +13,11 @@ from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from leadtui import cli, config
-from leadtui.export_files import FORMULA_STARTS, MAX_CELL, write_table
-from leadtui.store.db import Database
+from leadtui.files.write import FORMULA_STARTS, MAX_CELL, write_table
+from leadtui.store.db.engine import Database
 from leadtui.store.errors import Invalid, Refused
-from leadtui.store.export import EXPORT_LIMIT
-from leadtui.store.intake import add_lead, add_leads
+from leadtui.store.exchange.export import EXPORT_LIMIT
+from leadtui.store.leads.intake import add_lead, add_leads
 from leadtui.store.records import CustomerQuery, LeadQuery
 from tests.conftest import World
 from tests.factories import NOW, make_pool, make_user, store_for

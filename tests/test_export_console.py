@@ -13,7 +13,7 @@ from textual.widgets import Input, Select, SelectionList
 from leadtui import i18n
 from leadtui.app import LeadApp
 from leadtui.screens.export_dialog import ExportDialog
-from leadtui.store.intake import add_leads
+from leadtui.store.leads.intake import add_leads
 from tests.factories import NOW, make_pool, make_user, store_for
 from tests.test_console import screen_lines, settle
 

@@ -14,10 +14,10 @@ import pytest
 from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
-from leadtui.export_files import FORMULA_STARTS
-from leadtui.store import intake
-from leadtui.store.db import Database
-from leadtui.store.export import export_fields, header
+from leadtui.files.write import FORMULA_STARTS
+from leadtui.store.db.engine import Database
+from leadtui.store.exchange.export import export_fields, header
+from leadtui.store.leads import intake
 from leadtui.store.records import LeadQuery
 from tests.factories import NOW, make_pool, make_user, store_for
 

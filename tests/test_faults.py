@@ -32,10 +32,10 @@ from typer.testing import CliRunner
 from leadtui import cli, config
 from leadtui.app import LeadApp
 from leadtui.screens.followup import FollowUpDialog
-from leadtui.store import db as db_module
-from leadtui.store import intake
-from leadtui.store.db import Database
+from leadtui.store.db import engine as db_module
+from leadtui.store.db.engine import Database
 from leadtui.store.errors import Busy, DiskFull, ReadOnly
+from leadtui.store.leads import intake
 from leadtui.store.models import AuditEvent, FollowUp, Lead
 from tests.factories import NOW, make_lead, make_pool, make_user, store_for
 from tests.test_console import settle
@@ -58,8 +58,8 @@ url, pool_id, now = sys.argv[1:4]
 from leadtui import clock, i18n
 clock.freeze(datetime.fromisoformat(now))
 i18n.set_language("en")
-from leadtui.store import audit
-from leadtui.store.db import Database
+from leadtui.store.audit import trail as audit
+from leadtui.store.db.engine import Database
 from leadtui.store.records import LeadQuery
 from leadtui.store.service import Store
 

@@ -16,10 +16,10 @@ import pytest
 from python_calamine import CalamineWorkbook
 from sqlalchemy import select
 
-from leadtui.export_files import write_table, xml_text
-from leadtui.store.db import Database
+from leadtui.files.write import write_table, xml_text
+from leadtui.store.db.engine import Database
 from leadtui.store.errors import Invalid
-from leadtui.store.intake import add_lead
+from leadtui.store.leads.intake import add_lead
 from leadtui.store.models import Lead
 from leadtui.store.records import LeadQuery
 from tests.factories import count_rows, make_pool, make_user, store_for
@@ -103,7 +103,7 @@ def test_a_lone_surrogate_or_deep_nesting_rejects_only_its_own_line(db: Database
 
 def test_generated_order_numbers_skip_stored_and_given_ones(db: Database, boss, tmp_path: Path,  # noqa: ANN001
                                                             monkeypatch) -> None:  # noqa: ANN001
-    from leadtui.store import lead_import
+    from leadtui.store.exchange import lead_import
 
     with db.write() as session:  # as if imported from another database: this one's counter is still at 0
         add_lead(session, {"contact": "Elsewhere", "order_no": "L20261122-000002"})
@@ -226,7 +226,7 @@ def test_a_crafted_workbook_is_refused_before_calamine_reads_it(sqlite_db: Datab
 
 
 def test_a_zip_bomb_is_refused_by_its_sizes(sqlite_db: Database, tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
-    from leadtui.store import import_read
+    from leadtui.files import read as import_read
 
     make_user(sqlite_db, "boss", "admin")
     boss = store_for(sqlite_db, "boss")

@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 import leadtui
-from leadtui.i18n_zh import ZH
+from leadtui.i18n.zh import ZH
 
 PACKAGE = Path(leadtui.__file__).parent
 
@@ -34,7 +34,7 @@ ERRORS = {"Refused", "Invalid", "NotFound", "UnknownLogin", "StoreError",
           "DatabaseFault", "Busy", "DiskFull", "ReadOnly", "Unreachable",  # these five: store/faults.py
           "DatabaseReplaced"}
 
-# leadtui/store/audit.py `record(...)` action names, shown translated in the detail's history.
+# leadtui/store/audit/trail.py `record(...)` action names, shown translated in the detail's history.
 AUDIT_ACTIONS = ["create", "convert", "followup", "assign", "claim", "reclaim", "return", "delete",
                  "restore", "recycle", "move", "purge"]
 
@@ -165,7 +165,7 @@ def test_every_string_has_a_chinese_entry() -> None:
     if missing:
         listing = "\n".join(f"    {text!r}: \"\",  # {', '.join(where[:3])}"
                             for text, where in sorted(missing.items(), key=lambda item: item[1][0]))
-        pytest.fail(f"{len(missing)} strings have no entry in ZH (leadtui/i18n_zh.py):\n{listing}", pytrace=False)
+        pytest.fail(f"{len(missing)} strings have no entry in ZH (leadtui/i18n/zh.py):\n{listing}", pytrace=False)
 
 
 def test_no_chinese_entry_is_blank() -> None:

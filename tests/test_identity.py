@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 
 from leadtui import clock, config
 from leadtui.cli import app
-from leadtui.store.db import Database
+from leadtui.store.db.engine import Database
 from leadtui.store.models import AuditEvent, Lead
 from tests.factories import NOW, make_lead, make_pool, make_user
 
@@ -144,8 +144,9 @@ def test_as_is_recorded_by_the_store_for_every_write(world) -> None:  # noqa: AN
 def test_a_rules_run_names_the_admin_who_ran_it(world) -> None:  # noqa: ANN001
     from datetime import timedelta
 
-    from leadtui.store.models import Pool
     from sqlalchemy import update
+
+    from leadtui.store.models import Pool
 
     with world.db.write() as session:  # li's North lead is a day past its protection
         session.execute(update(Lead).where(Lead.id == world.leads["n_li"]).values(protect_until=NOW - timedelta(days=1)))

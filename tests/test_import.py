@@ -17,10 +17,10 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from leadtui import cli, config, i18n
-from leadtui.store import intake
-from leadtui.store.db import Database
+from leadtui.store.db.engine import Database
 from leadtui.store.errors import Invalid, NotFound, Refused
-from leadtui.store.lead_import import header_key, map_columns, mobile_of
+from leadtui.store.exchange.lead_import import header_key, map_columns, mobile_of
+from leadtui.store.leads import intake
 from leadtui.store.models import AuditEvent, Counter, Lead
 from tests.conftest import World
 from tests.factories import NOW, count_rows, make_lead, make_pool, make_user, store_for
@@ -258,7 +258,7 @@ def test_who_may_import_into_which_pool(world: World, tmp_path: Path) -> None:
 
 
 def test_a_database_error_part_way_says_what_went_in(sqlite_db: Database, tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
-    from leadtui.store import lead_import
+    from leadtui.store.exchange import lead_import
 
     make_user(sqlite_db, "boss", "admin")
     monkeypatch.setattr(lead_import, "BATCH", 2)

@@ -19,9 +19,9 @@ from sqlalchemy import text
 
 from leadtui.app import LeadApp
 from leadtui.screens.live import LiveRefresh
-from leadtui.store import changes
-from leadtui.store.changes import UNKNOWN, ChangeFeed, Changes
-from leadtui.store.db import Database
+from leadtui.store.db import changes
+from leadtui.store.db.changes import UNKNOWN, ChangeFeed, Changes
+from leadtui.store.db.engine import Database
 from leadtui.store.models import Lead
 from tests.factories import make_lead, make_pool, make_user, store_for
 from tests.test_console import screen_lines, settle, table_of

@@ -24,12 +24,20 @@ from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
 from leadtui import cli, config
-from leadtui.migrations import baseline
-from leadtui.store import migrate, search_index
-from leadtui.store.db import Database
+from leadtui.store.db import migrate
+from leadtui.store.db.engine import Database
+from leadtui.store.db.migrations import baseline
+from leadtui.store.db.schema import (
+    BASELINE,
+    HEAD,
+    REVISIONS,
+    SchemaOutdated,
+    schema_state,
+    version_table,
+)
 from leadtui.store.models import AssignRule, Base, Customer, Lead
 from leadtui.store.records import LeadQuery
-from leadtui.store.schema import BASELINE, HEAD, REVISIONS, SchemaOutdated, schema_state, version_table
+from leadtui.store.search import index as search_index
 from tests.conftest import PG_ENV, _admin_engine
 from tests.factories import NOW, store_for
 

@@ -61,8 +61,8 @@ import pytest
 from sqlalchemy import func, insert, select, update
 
 from leadtui import clock, i18n
-from leadtui.store import audit, pools
-from leadtui.store.db import Database
+from leadtui.store.audit import trail as audit
+from leadtui.store.db.engine import Database
 from leadtui.store.errors import Invalid, NotFound, Refused
 from leadtui.store.models import (
     AssignRule,
@@ -79,6 +79,7 @@ from leadtui.store.models import (
     PoolMember,
     User,
 )
+from leadtui.store.pools import settings as pools
 from leadtui.store.records import BatchResult, CustomerQuery, LeadQuery
 from leadtui.store.service import Store
 from tests.conftest import _postgres, _sqlite

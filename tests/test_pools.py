@@ -15,7 +15,7 @@ from sqlalchemy import func, insert, select, update
 from typer.testing import CliRunner
 
 from leadtui import cli, clock, config
-from leadtui.store.db import Database
+from leadtui.store.db.engine import Database
 from leadtui.store.errors import Invalid, NotFound, Refused
 from leadtui.store.models import AuditEvent, FollowUp, Lead, LeadCollaborator, Notification, Pool
 from leadtui.store.records import LeadQuery

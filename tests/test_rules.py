@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import select, update
 
 from leadtui import clock
-from leadtui.store import intake
-from leadtui.store.db import Database
+from leadtui.store.db.engine import Database
 from leadtui.store.errors import Invalid, Refused
+from leadtui.store.leads import intake
 from leadtui.store.models import AuditEvent, Lead, Notification, User
 from tests.factories import NOW, get_lead, make_lead, make_pool, make_user, store_for
 from tests.test_customers import get, make_customers, make_sea, uid

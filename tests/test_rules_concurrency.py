@@ -22,8 +22,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import insert, select, update
 
-from leadtui.store import intake
-from leadtui.store.db import Database
+from leadtui.store.db.engine import Database
+from leadtui.store.leads import intake
 from leadtui.store.models import AuditEvent, Customer, Lead, Notification, User
 from tests.factories import NOW, make_pool, make_user
 from tests.test_customers import make_customers, make_sea

@@ -10,12 +10,12 @@ from hypothesis import strategies as st
 from sqlalchemy import delete
 
 from leadtui import clock
-from leadtui.store import search
 from leadtui.store.errors import Invalid
 from leadtui.store.fields import NUMBER_FIELDS, SEARCH_FIELDS
-from leadtui.store.intake import add_lead
+from leadtui.store.leads.intake import add_lead
 from leadtui.store.models import AuditEvent, Lead
 from leadtui.store.records import LeadQuery
+from leadtui.store.search import engine as search
 from tests.factories import NOW, make_lead, make_pool, make_user, store_for
 
 # One realistic value per field, none found in another field or in NOISE.

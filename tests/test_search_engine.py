@@ -19,10 +19,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, func, select
 
-from leadtui.store import intake, search, search_index
 from leadtui.store.fields import NUMBER_FIELDS, SEARCH_FIELDS
+from leadtui.store.leads import intake
 from leadtui.store.models import AuditEvent, Lead, SearchPosting
 from leadtui.store.records import LeadQuery
+from leadtui.store.search import engine as search
+from leadtui.store.search import index as search_index
 from tests.factories import NOW, make_lead, make_pool, make_user, store_for
 
 # ----------------------------------------------------------------------------- grams
@@ -274,7 +276,7 @@ def test_the_index_follows_intake_edit_merge_delete_and_purge(db, admin) -> None
 
 def test_leads_another_process_adds_are_found_at_once(db, admin, tmp_path) -> None:  # noqa: ANN001
     make_lead(db, contact="Before")
-    code = ("import sys; from leadtui.store.db import Database; from leadtui.store import intake\n"
+    code = ("import sys; from leadtui.store.db.engine import Database; from leadtui.store.leads import intake\n"
             "db = Database(sys.argv[1])\n"
             "with db.write() as s:\n"
             "    intake.add_leads(s, [{'contact': '欧阳娜娜', 'mobile': '186 1234 5678'}], auto_assign=False)\n")

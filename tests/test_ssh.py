@@ -22,9 +22,9 @@ from typer.testing import CliRunner
 
 from leadtui import cli_ssh, config
 from leadtui.cli import app
-from leadtui.store import ssh_keys
-from leadtui.store.db import Database
+from leadtui.store.db.engine import Database
 from leadtui.store.errors import Invalid, Refused
+from leadtui.store.users import ssh_keys
 from tests.factories import make_lead, make_pool, make_user
 
 runner = CliRunner()

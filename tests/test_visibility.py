@@ -24,7 +24,7 @@ from typer.testing import CliRunner
 
 from leadtui import cli, config
 from leadtui.app import LeadApp
-from leadtui.store.db import Database
+from leadtui.store.db.engine import Database
 from leadtui.store.errors import NotFound, Refused
 from leadtui.store.fields import LEAD_COLUMNS
 from leadtui.store.models import LeadCollaborator
@@ -168,7 +168,7 @@ def test_search_finds_a_masked_lead_by_its_order_no_only(vis: Vis) -> None:
     assert vis.secret in found(vis.order_no[3:9])
     assert found("Olga") == {vis.open_lead}
     # the comparison engine (`leadtui search --engine naive`) as well
-    from leadtui.store import search_naive
+    from leadtui.store.search import naive as search_naive
 
     assert search_naive.search(li, "13811112222") == []
     assert [h["id"] for h in search_naive.search(li, vis.order_no)] == [vis.secret]

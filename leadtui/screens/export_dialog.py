@@ -18,7 +18,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, ProgressBar, Select, SelectionList, Static
 
 from leadtui import clock
-from leadtui.export_files import EXPORT_LIMIT, FORMATS, ExportResult, default_export_dir
+from leadtui.files.write import EXPORT_LIMIT, FORMATS, ExportResult, default_export_dir
 from leadtui.i18n import label, t
 from leadtui.safe import one_line
 from leadtui.screens.dialog import Dialog

@@ -39,7 +39,7 @@ from leadtui.i18n import t
 from leadtui.store.errors import DatabaseReplaced, StoreError
 
 if TYPE_CHECKING:
-    from leadtui.store.changes import Changes
+    from leadtui.store.db.changes import Changes
 
 # Past this many marks, an "unknown what" change does not re-check every mark
 # against the list (a query naming them all); named events are still checked.

@@ -44,7 +44,7 @@ class UnknownLogin(Refused):
 class DatabaseFault(StoreError):
     """The database could not do it (busy, full, read-only, out of reach); the
     transaction was rolled back, so nothing was changed. Raised by
-    `leadtui.store.faults`, the one place that reads the driver's errors."""
+    `leadtui.store.db.faults`, the one place that reads the driver's errors."""
 
     exit_code = 4
 

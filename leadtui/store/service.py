@@ -11,29 +11,25 @@ import threading
 
 from sqlalchemy import func, select
 
-from leadtui.store import (
-    assign_rules,
-    convert,
-    customer_dupes,
-    customer_merge,
-    customers,
-    export,
-    lead_edit,
-    lead_import,
-    inbox,
-    leads,
-    pool_actions,
-    pools,
-    prefs,
-    rules,
-    users,
-)
 from leadtui.store.access import Actor, resolve_actor
-from leadtui.store.changes import ChangeFeed
-from leadtui.store.db import Database
+from leadtui.store.audit import inbox
+from leadtui.store.customers import actions as customers
+from leadtui.store.customers import dupes as customer_dupes
+from leadtui.store.customers import merge as customer_merge
+from leadtui.store.db.changes import ChangeFeed
+from leadtui.store.db.engine import Database
+from leadtui.store.exchange import export, lead_import
+from leadtui.store.leads import convert
+from leadtui.store.leads import edit as lead_edit
+from leadtui.store.leads import lists as leads
 from leadtui.store.models import Department, Notification
+from leadtui.store.pools import actions as pool_actions
+from leadtui.store.pools import settings as pools
 from leadtui.store.records import UserRecord
-
+from leadtui.store.rules import assign as assign_rules
+from leadtui.store.rules import run as rules
+from leadtui.store.users import accounts as users
+from leadtui.store.users import prefs
 
 _FEED_LOCK = threading.Lock()
 
@@ -60,7 +56,7 @@ class Store:
     def reopen(self) -> None:
         """Open the database file now at the path again (after a restore replaced the
         one this store had open): same operator and actor, looked up again there."""
-        from leadtui.store.schema import check_schema, where
+        from leadtui.store.db.schema import check_schema, where
 
         old, fresh = self.db, self.db.reopened()
         try:
@@ -151,7 +147,7 @@ class Store:
 
     def warm_search(self) -> None:
         """Load what the typo search keeps in memory (see store/search.py)."""
-        from leadtui.store import search
+        from leadtui.store.search import engine as search
 
         with self.db.read() as session:
             search.warm(session)

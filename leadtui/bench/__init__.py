@@ -1,0 +1,1 @@
+"""Benchmarks (`leadtui bench ...`): figures beside the naive way, never asserts. Nothing uses them."""

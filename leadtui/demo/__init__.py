@@ -1,0 +1,1 @@
+"""Demo data: a realistic, repeatable world. It uses the store; nothing uses it."""

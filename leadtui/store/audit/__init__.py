@@ -1,0 +1,1 @@
+"""The audit trail and each user's inbox."""

@@ -1,0 +1,1 @@
+"""Customers: the lists and batch actions, creating by hand with its duplicate check, merging."""

@@ -1,0 +1,1 @@
+"""Export and import of leads as rows: what goes out, what comes in; no file formats."""

@@ -1,0 +1,1 @@
+"""Leads: lists and detail, editing, intake of new leads, conversion to customers."""

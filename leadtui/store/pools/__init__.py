@@ -1,0 +1,1 @@
+"""Pools and public seas: settings and membership, holding rules, the pool actions."""

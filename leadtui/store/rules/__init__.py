@@ -1,0 +1,1 @@
+"""The rules: auto-assign rules per pool, and the runs that recycle, warn and retry."""

@@ -1,0 +1,1 @@
+"""Users, departments, their SSH keys and preferences."""
