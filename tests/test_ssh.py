@@ -20,7 +20,8 @@ from types import SimpleNamespace
 import pytest
 from typer.testing import CliRunner
 
-from leadtui import cli_ssh, config
+from leadtui import config
+from leadtui.cli import ssh as cli_ssh
 from leadtui.cli import app
 from leadtui.store.db.engine import Database
 from leadtui.store.errors import Invalid, Refused

@@ -132,7 +132,7 @@ def _import_time() -> float:
 
 def run_console_bench(n: int, url: str | None = None, query: str = "张伟", progress=None) -> ConsoleBench:  # noqa: ANN001
     from leadtui.bench.search import ensure_db
-    from leadtui.cli_search import peak_rss_mb
+    from leadtui.cli.search import peak_rss_mb
 
     db = ensure_db(n, url, progress)
     url = db.url

@@ -24,7 +24,7 @@ ZH: dict[str, str] = {
     "The Public Sea screen is not built yet.": "公海页面尚未开发。",
     "Theme": "主题",
 
-    # leadtui/cli.py
+    # leadtui/cli/
     "Action": "操作",
     "Added a {kind} follow-up to lead #{id}.": "已为线索 #{id} 添加跟进（{kind}）。",
     "Added {login} ({role}).": "已添加 {login}（{role}）。",
@@ -40,7 +40,9 @@ ZH: dict[str, str] = {
     "Deleting moves {n} lead(s) to the trash: add --yes to confirm": "删除会把 {n} 条线索移入回收站：加 --yes 确认",
     "Demo database: {url}": "演示库：{url}",
     "Department": "部门",
-    "\rDone in {s:.0f} s.          ": "\r完成，用时 {s:.0f} 秒。          ",
+    "Done in {s:.0f} s.": "完成，用时 {s:.0f} 秒。",
+    "--default is for lead pools, not public seas": "--default 只用于线索池，不用于公海",
+    "Building": "正在生成",
     "Field": "字段",
     "Give lead ids, or --query / --pool to pick them": "请给出线索 id，或用 --query / --pool 选取线索",
     "Kind": "类型",
@@ -446,7 +448,7 @@ ZH: dict[str, str] = {
     'No row under the cursor': '光标处没有记录',
     'Search — Enter to go to the list, Esc to clear': '搜索 — 回车返回列表，Esc 清除',
 
-    # leadtui/cli.py — customers and public seas (SPEC 4)
+    # leadtui/cli/ — customers and public seas (SPEC 4)
     "Choose one of --mine, --dept, --sea, --blacklist, --all": "--mine、--dept、--sea、--blacklist、--all 只能选一个",
     "{shown} of {total} customers": "{shown}/{total} 个客户",
     "Contacts": "联系人",

@@ -3,7 +3,7 @@
 One service account owns the database; operators reach it over SSH, and sshd knows
 them only by the key they connect with. Each key is stored with the one login it
 opens, and `leadtui ssh authorized-keys` writes the service account's
-`authorized_keys` from them (cli_ssh.py), each key forced to run `leadtui shell LOGIN`.
+`authorized_keys` from them (leadtui/cli/ssh.py), each key forced to run `leadtui shell LOGIN`.
 
 A key is taken only as `TYPE BASE64 [COMMENT]` and written back from its parsed parts:
 authorized_keys options (`command=…`, `from=…`) or a line break in what an admin

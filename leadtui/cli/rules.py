@@ -1,4 +1,4 @@
-"""`leadtui rules ...` and `leadtui leads edit` (SPEC 5): registered on the main app."""
+"""`leadtui rules ...` (SPEC 5): the auto-assign rules of a pool, and the rule runner."""
 
 from __future__ import annotations
 
@@ -8,15 +8,24 @@ import typer
 from rich.text import Text
 from typer.core import TyperCommand
 
-from leadtui import i18n, safe
-from leadtui.cli import AsOpt, DbOpt, JsonOpt, app, err, fail, guarded, leads_app, open_store, out, print_json, \
-    print_table
+from leadtui import safe
+from leadtui.cli._common import (
+    AsOpt,
+    DbOpt,
+    JsonOpt,
+    command_group,
+    fail,
+    guarded,
+    open_store,
+    out,
+    print_json,
+    print_table,
+)
 from leadtui.i18n import t
 
 LISTED = 20  # `rules run` names this many of each kind, then says how many more
 
-rules_app = typer.Typer(help="Auto-assign rules and the rule runner (recycle, warnings).", no_args_is_help=True)
-app.add_typer(rules_app, name="rules")
+rules_app = command_group("rules", "Auto-assign rules and the rule runner (recycle, warnings).")
 
 
 @rules_app.command("run")
@@ -135,28 +144,3 @@ def rules_remove(
     else:
         out.print(Text(t("Removed rule {n} of pool {pool}: {rule}", n=position, pool=rule.pool,
                          rule=rule.describe())))
-
-
-@leads_app.command("edit")
-def leads_edit(
-    lead_id: int,
-    set_: Annotated[list[str], typer.Option("--set", help="FIELD=VALUE; repeatable (e.g. --set company=星辰科技).")],
-    db: DbOpt = None, as_: AsOpt = None, json_: JsonOpt = False,
-) -> None:
-    """Correct a lead's fields (owner, pool admin, admin); auto-assign rules then look at it again."""
-    changes: dict[str, str] = {}
-    for item in set_:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            fail(t("--set wants FIELD=VALUE, not {value}", value=item), 2, json_)
-        changes[key.strip()] = value
-    with guarded(json_):
-        store = open_store(db, as_)
-        changed = store.edit_lead(lead_id, changes)
-        owner = store.lead_detail(lead_id).row.get("owner") if changed else None
-    if json_:
-        print_json({"id": lead_id, "changed": changed, "owner": owner})
-    elif not changed:
-        err.print(Text(t("Nothing changed.")))
-    else:
-        out.print(Text(t("Lead #{id}: changed {fields}.", id=lead_id, fields=", ".join(i18n.label(k) for k in changed))))

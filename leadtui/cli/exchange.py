@@ -1,13 +1,14 @@
-"""`leadtui import`, `leadtui ingest` (SPEC 7) and `leadtui bench export|import`;
-registered on the main app by importing this module (the last lines of cli.py)."""
+"""`leadtui export`, `leadtui import` and `leadtui ingest` (SPEC 7): a list, or some of its rows, to
+xlsx / csv; leads in from xlsx / csv files and JSON lines."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import Annotated
@@ -15,23 +16,119 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from leadtui import config, safe
-from leadtui.cli import (
+from leadtui import safe
+from leadtui.cli._common import (
     AsOpt,
     DbOpt,
     JsonOpt,
     app,
-    bench_app,
+    date_bound,
     err,
     fail,
     guarded,
+    lead_query,
     open_store,
     out,
+    plain,
     print_json,
-    print_table,
+    progress,
     refuse_server_path,
 )
 from leadtui.i18n import t
+
+SCREENS = ("all", "converted", "pool", "mine", "sea")
+
+
+def _ids(text: str | None, as_json: bool) -> list[int] | None:
+    if text is None:
+        return None
+    try:
+        return [int(part) for part in text.replace(" ", ",").split(",") if part.strip()]
+    except ValueError:
+        fail(t("--ids wants ids separated by commas, such as 12,15,40, not {value}", value=text), 2, as_json)
+
+
+@contextmanager
+def _target(out_path: str, fmt: str | None, as_json: bool) -> Iterator[str]:
+    """The path the store writes: the operator's file, or for `-` a temporary one whose
+    bytes then go to standard output (over SSH, the one place the operator can read)."""
+    refuse_server_path(out_path, "--out")
+    if out_path != "-":
+        yield out_path
+        return
+    if fmt not in ("xlsx", "csv"):
+        fail(t("--out - (standard output) wants --format xlsx or --format csv"), 2, as_json)
+    with tempfile.TemporaryDirectory(prefix="leadtui-export-") as folder:
+        path = os.path.join(folder, f"export.{fmt}")
+        yield path
+        if os.path.exists(path):
+            with open(path, "rb") as fh:
+                shutil.copyfileobj(fh, sys.stdout.buffer)
+            sys.stdout.buffer.flush()
+
+
+@app.command("export")
+def export(
+    out_path: Annotated[str, typer.Option("--out", help="The file to write: FILE.xlsx or FILE.csv; - writes to "
+                                                        "standard output (with --format).")],
+    fmt: Annotated[str | None, typer.Option("--format", help="xlsx or csv (default: the file name's ending).")
+                   ] = None,
+    screen: Annotated[str, typer.Option("--screen", help="all, converted, pool, mine or sea.")] = "all",
+    pool: Annotated[str | None, typer.Option("--pool", help="The pool (--screen pool, or to narrow all / "
+                                                            "converted) or the public sea (--screen sea).")] = None,
+    query: Annotated[str, typer.Option("--query", "-q", help="Search text, as on the screen.")] = "",
+    since: Annotated[str | None, typer.Option("--since", help="Submitted (customers: created) on or after.")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="Submitted (customers: created) on or before.")] = None,
+    ids: Annotated[str | None, typer.Option("--ids", help="Only these ids (comma-separated), as marked rows.")] = None,
+    fields: Annotated[str | None, typer.Option("--fields", help="F1,F2,... (default: the screen's columns).")] = None,
+    batch: Annotated[int | None, typer.Option("--batch", help="Batch K: rows 2000(K-1)+1 to 2000K, in the "
+                                                              "screen's order.")] = None,
+    calls: Annotated[bool, typer.Option("--calls", help="The call records of the leads (--ids) instead.")] = False,
+    db: DbOpt = None, as_: AsOpt = None, json_: JsonOpt = False,
+) -> None:
+    """Export a list (at most 2,000 rows at a time: --batch for more) or call records."""
+    from leadtui.store.records import CustomerQuery
+
+    if screen not in SCREENS:
+        fail(t("--screen is one of {choices}, not {value}", choices=", ".join(SCREENS), value=screen), 2, json_)
+    id_list = _ids(ids, json_)
+    chosen = [f.strip() for f in fields.split(",") if f.strip()] if fields else None
+    with guarded(json_), _target(out_path, fmt, json_) as target:
+        store = open_store(db, as_)
+        if calls:
+            if id_list is None:
+                fail(t("--calls exports the call records of the leads given by --ids"), 2, json_)
+            result = store.export_calls(id_list, target, fmt=fmt, batch=batch)
+        else:
+            if screen in ("mine", "sea"):
+                sea_id = store.show_pool(pool, "sea").id if screen == "sea" and pool else None
+                q = CustomerQuery(scope=screen, sea_id=sea_id, text=query,
+                                  created_since=date_bound(since, False, "--since"),
+                                  created_until=date_bound(until, True, "--until"))
+            else:
+                if screen == "pool" and not pool:
+                    fail(t("--screen pool wants --pool"), 2, json_)
+                pool_id = store.show_pool(pool).id if pool else None
+                q = lead_query(screen, query, since, until, pool_id=pool_id,
+                               sort="converted_at" if screen == "converted" else "submitted_at")
+            result = store.export_records(q, target, chosen, fmt=fmt, batch=batch, ids=id_list)
+    # With --out -, standard output holds the file: the summary goes to standard error.
+    say = err if out_path == "-" else out
+    if json_:
+        if out_path == "-":
+            sys.stderr.write(json.dumps(plain(result), ensure_ascii=False) + "\n")
+        else:
+            print_json(result)
+        return
+    say.print(Text(t("Exported {n} row(s) to {path}", n=f"{result.rows:,}",
+                     path=t("standard output") if out_path == "-" else result.path)))
+    if result.batches > 1:
+        err.print(Text(t("Batch {batch} of {batches} ({total} rows in all)", batch=result.batch,
+                         batches=result.batches, total=f"{result.total:,}")))
+    if result.cut_rows:
+        err.print(Text(t("Values longer than 32,767 characters were cut in row(s) {rows}",
+                         rows=", ".join(map(str, result.cut_rows)))))
+
 
 SHOWN_PROBLEMS = 20  # rows listed on the terminal; the rejects file holds them all
 
@@ -42,16 +139,12 @@ SourceOpt = Annotated[str | None, typer.Option("--source", help="The source of l
                                                                 "message (or its Chinese label).")]
 
 
-def _progress(as_json: bool):  # noqa: ANN202
-    if as_json or not sys.stderr.isatty():
-        return None
+@contextmanager
+def _progress(as_json: bool) -> Iterator[Callable[[str, int, int], None] | None]:
+    """The import's progress bar, named after the phase it is in."""
     words = {"read": t("reading"), "check": t("checking"), "write": t("writing")}
-
-    def show(phase: str, done: int, total: int) -> None:
-        count = f"{done:,}/{total:,}" if total else f"{done:,}"
-        err.print(Text(f"\r  {words.get(phase, phase)} {count}      "), end="")
-
-    return show
+    with progress(words["read"], enabled=not as_json) as update:
+        yield None if update is None else (lambda phase, done, total: update(done, total, words.get(phase, phase)))
 
 
 def _say_out(text: str) -> None:
@@ -69,8 +162,6 @@ def _report(result, as_json: bool) -> None:  # noqa: ANN001
     if as_json:
         print_json(result)
     else:
-        if sys.stderr.isatty():
-            err.print(Text("\r" + " " * 40 + "\r"), end="")
         where = t("standard input") if result.source == "-" else result.source
         _say_out(t("{where} into pool {pool}: {summary}", where=where, pool=result.pool, summary=result.summary()))
         if result.auto_assigned:
@@ -120,12 +211,12 @@ def import_(
     refuse_server_path(path, "import FILE")
     if rejects is not None:
         refuse_server_path(rejects, "--rejects")
-    with guarded(json_), _source(path, fmt, json_) as readable:
+    with guarded(json_), _source(path, fmt, json_) as readable, _progress(json_) as shown:
         store = open_store(db, as_)
         result = store.import_leads(readable, pool=pool, source=source, on_duplicate=on_duplicate, dry_run=dry_run,
                                     rejects=rejects or (os.path.join(os.path.dirname(readable), "rejects." + fmt)
                                                         if path == "-" and not dry_run else None),
-                                    progress=_progress(json_), encoding=encoding)
+                                    progress=shown, encoding=encoding)
         if path == "-":
             # The rejects of standard input went to a temporary file, gone with it:
             # the reasons are all in the report (--json) unless --rejects named a file.
@@ -166,67 +257,8 @@ def ingest(
     """Take in leads from standard input, one JSON object a line (web forms, scripts)."""
     if sys.stdin.isatty() and not json_:
         err.print(Text(t("Reading one JSON lead a line from standard input; ctrl+d ends")))
-    with guarded(json_):
+    with guarded(json_), _progress(json_) as shown:
         store = open_store(db, as_)
         result = store.ingest_leads(_stdin_lines(), pool=pool, source=source, on_duplicate=on_duplicate,
-                                    dry_run=dry_run, progress=_progress(json_))
+                                    dry_run=dry_run, progress=shown)
     _report(result, json_)
-
-
-# ----------------------------------------------------------------------------- bench
-
-
-@bench_app.command("export")
-def bench_export(
-    leads: Annotated[int, typer.Option("--leads", help="Leads to export (one export holds at most 2,000).")] = 2000,
-    db: DbOpt = None, json_: JsonOpt = False,
-) -> None:
-    """Time an export of N leads × every field to xlsx, beside openpyxl's normal
-    (not write-only) mode writing the same rows, on a database of its own."""
-    from leadtui.bench import exchange as bench_exchange
-
-    if not 1 <= leads <= 2000:
-        fail(t("--leads is between 1 and 2,000 (one export holds at most 2,000 rows)"), 2, json_)
-    url = config.db_url(db) if db else None
-    with guarded(json_):
-        report = bench_exchange.run_export_bench(leads, url, progress=None if json_ else _say)
-    _bench_out(report, json_)
-
-
-@bench_app.command("import")
-def bench_import(
-    rows: Annotated[int, typer.Option("--rows", help="Rows in the file to import.")] = 100_000,
-    fmt: Annotated[str, typer.Option("--format", help="xlsx or csv.")] = "xlsx",
-    naive_rows: Annotated[int, typer.Option("--naive-rows", help="Rows the naive way imports (one ORM save and "
-                                                                 "transaction each): its time is measured on "
-                                                                 "these and scaled; 0 leaves it out.")] = 2000,
-    db: DbOpt = None, json_: JsonOpt = False,
-) -> None:
-    """Time an import of N rows (every field; a few bad rows and duplicates) into a
-    pool with auto-assign rules, beside a naive one-ORM-save-per-row loop."""
-    from leadtui.bench import exchange as bench_exchange
-
-    if rows < 1:
-        fail(t("--rows must be at least 1"), 2, json_)
-    if fmt not in ("xlsx", "csv"):
-        fail(t("--format is xlsx or csv, not {value}", value=fmt), 2, json_)
-    url = config.db_url(db) if db else None
-    with guarded(json_):
-        report = bench_exchange.run_import_bench(rows, url, fmt=fmt, naive_rows=max(0, naive_rows),
-                                                 progress=None if json_ else _say)
-    _bench_out(report, json_)
-
-
-def _say(message: str) -> None:
-    err.print(Text(message))
-
-
-def _bench_out(report, as_json: bool) -> None:  # noqa: ANN001
-    from leadtui.bench import exchange as bench_exchange
-
-    if as_json:
-        print_json(bench_exchange.as_json(report))
-        return
-    print_table(bench_exchange.TABLE_COLUMNS, bench_exchange.table_rows(report))
-    for note in report.notes:
-        err.print(Text(f"  {note}"))

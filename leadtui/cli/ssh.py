@@ -27,12 +27,23 @@ import typer
 from rich.text import Text
 
 from leadtui import config, safe
-from leadtui.cli import DbOpt, G, JsonOpt, app, fail, guarded, open_db, out, print_json, run_console
+from leadtui.cli._common import (
+    DbOpt,
+    G,
+    JsonOpt,
+    app,
+    command_group,
+    fail,
+    guarded,
+    open_db,
+    out,
+    print_json,
+    run_console,
+)
 from leadtui.i18n import t
 
-ssh_app = typer.Typer(help="The locked-down mode: operators reach leadtui over SSH with their key, and nothing "
-                           "else (run as the service account that owns the database).", no_args_is_help=True)
-app.add_typer(ssh_app, name="ssh")
+ssh_app = command_group("ssh", "The locked-down mode: operators reach leadtui over SSH with their key, and nothing "
+                           "else (run as the service account that owns the database).")
 
 BEGIN = "# leadtui: begin — written by `leadtui ssh authorized-keys --write`; edits inside are replaced"
 END = "# leadtui: end"

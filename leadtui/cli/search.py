@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from leadtui.cli import (
+from leadtui.cli._common import (
     AsOpt,
     DbOpt,
     JsonOpt,

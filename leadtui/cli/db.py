@@ -7,18 +7,14 @@ asked for, since an older schema may not even open through the store.
 
 from __future__ import annotations
 
-import typer
 from rich.text import Text
 
 from leadtui import safe
-from leadtui.cli import DbOpt, JsonOpt, app, guarded, open_db, out, print_json
+from leadtui.cli._common import DbOpt, JsonOpt, command_group, guarded, open_db, out, print_json
 from leadtui.i18n import t
 
-db_app = typer.Typer(
-    help="The database schema: status and upgrade. For whoever runs the database (anyone who can "
-         "write the file or the PostgreSQL role); no leadtui login is needed.",
-    no_args_is_help=True)
-app.add_typer(db_app, name="db")
+db_app = command_group("db", "The database schema: status and upgrade. For whoever runs the database (anyone who can "
+         "write the file or the PostgreSQL role); no leadtui login is needed.")
 
 
 def _status_words(state) -> str:  # noqa: ANN001
