@@ -63,3 +63,9 @@ def test_check_mode_reports_a_stale_page(tmp_path, monkeypatch, capsys):
     assert "run `python tools/cli_docs.py`" in capsys.readouterr().err
     assert tool.main([]) == 0
     assert tool.main(["--check"]) == 0
+
+
+def test_cli_reference_names_no_path_of_this_machine():
+    page = load_tool().render()
+    for path in {str(Path.home()), str(ROOT), os.getcwd()}:
+        assert path not in page, f"docs/cli.md shows {path}: a default that depends on the machine"

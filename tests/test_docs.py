@@ -93,3 +93,16 @@ def test_the_screenshot_is_clean() -> None:
     svg = (ROOT / "docs" / "images" / "console.svg").read_text(encoding="utf-8")
     assert "\x1b" not in svg, "terminal control codes in the screenshot"
     assert not re.search(r"/(home|root|tmp|work|Users)/", svg), "an absolute path of some machine in the screenshot"
+
+
+DEMO_COMMAND = "python3 -m venv .venv && . .venv/bin/activate && pip install -e . && leadtui demo"
+TEST_COMMAND = ("python3 -m venv .venv && . .venv/bin/activate && pip install -q -e '.[test]' "
+                "&& python -m pytest -n auto")
+
+
+def test_the_readme_keeps_its_two_commands_and_ci_runs_the_second() -> None:
+    readme = README.read_text(encoding="utf-8").splitlines()
+    assert DEMO_COMMAND in readme and TEST_COMMAND in readme
+    ci = ROOT / ".ci" / "run"
+    if ci.exists():
+        assert TEST_COMMAND in ci.read_text(encoding="utf-8").splitlines()
